@@ -29,7 +29,7 @@ vet:
 	$(GO) vet $(PKGS)
 
 run:
-	$(GO) run ./examples/store
+	$(GO) run ./examples/cluster
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

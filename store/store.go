@@ -96,7 +96,9 @@ type ListOptions struct {
 	Limit int64
 	// Continue resumes a paginated list from ListResult.Continue. The page
 	// is read at the revision of the first page, so a paginated list is a
-	// consistent snapshot even while writes go on.
+	// consistent snapshot even while writes go on. Every backend accepts any
+	// token made by EncodeContinue (a revision and a key to resume at), so a
+	// caller that filters pages itself can resume after any key it has seen.
 	Continue string
 }
 

@@ -1,0 +1,513 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/btree"
+
+	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/store"
+)
+
+// Transformer turns an object's bytes into what is stored and back; the API
+// server uses it to encrypt Secrets at rest. Implementations must be safe for
+// concurrent use.
+type Transformer interface {
+	// ToStorage returns the bytes to store for key.
+	ToStorage(key string, data []byte) ([]byte, error)
+	// FromStorage reverses ToStorage. It must also accept bytes written
+	// before the transformer was configured (plaintext), so that enabling
+	// encryption keeps old data readable.
+	FromStorage(key string, data []byte) ([]byte, error)
+}
+
+// ResourceConfig describes one resource kept by a Cacher.
+type ResourceConfig struct {
+	// Prefix is the store key prefix of the resource, ending in "/"
+	// (e.g. "/registry/pods/"). It must lie under the Cacher's root.
+	Prefix string
+	// GVK is written into every object read from the store.
+	GVK meta.GroupVersionKind
+	// New returns an empty object of the resource's kind.
+	New func() meta.Object
+	// Transformer, if set, is applied to stored bytes.
+	Transformer Transformer
+}
+
+// Options tune a Cacher. The zero value works.
+type Options struct {
+	// Root is the key prefix under which every resource lives; the Cacher
+	// watches it with a single store watch. Default "/registry/".
+	Root string
+	// EventWindow is the number of recent events kept per resource for
+	// watches that resume from a past resourceVersion. Default 4096.
+	EventWindow int
+	// BookmarkInterval is how often an idle watch that asked for bookmarks
+	// gets one. Default 10s.
+	BookmarkInterval time.Duration
+	// FreshnessTimeout bounds how long a read waits for the cache to reach
+	// a revision before failing with ErrTimeout. Default 3s.
+	FreshnessTimeout time.Duration
+	// Logger receives diagnostics. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (o *Options) withDefaults() Options {
+	out := Options{}
+	if o != nil {
+		out = *o
+	}
+	if out.Root == "" {
+		out.Root = "/registry/"
+	}
+	if out.EventWindow <= 0 {
+		out.EventWindow = 4096
+	}
+	if out.BookmarkInterval <= 0 {
+		out.BookmarkInterval = 10 * time.Second
+	}
+	if out.FreshnessTimeout <= 0 {
+		out.FreshnessTimeout = 3 * time.Second
+	}
+	if out.Logger == nil {
+		out.Logger = slog.Default()
+	}
+	return out
+}
+
+// Entry is one version of an object as the cache holds it. Entries are
+// shared between readers: Object must be treated as read-only (DeepCopy it
+// before changing anything), and JSON is its encoding with
+// metadata.resourceVersion set, ready to write to a client.
+type Entry struct {
+	Key         string
+	Object      meta.Object
+	JSON        []byte
+	ModRevision int64
+}
+
+// Cacher keeps every registered resource in memory, fed by one watch on the
+// store, and serves reads and watches from there. It is the only reader of
+// the store in the API server; writes go to the store directly (see
+// Resource).
+//
+// Because a single store watch feeds every resource, the Cacher always knows
+// the global revision it has caught up to: a read that must be consistent
+// asks the store for its current revision and waits, usually for well under
+// a millisecond, until the cache has reached it.
+type Cacher struct {
+	st   store.Store
+	opts Options
+	log  *slog.Logger
+
+	mu        sync.RWMutex
+	rv        int64         // every cache is complete up to rv
+	rvChanged chan struct{} // closed and replaced when rv advances
+	resources map[string]*Resource
+	synced    bool
+	ready     chan struct{}
+	readyOnce sync.Once
+	leases    leaseCache
+}
+
+// NewCacher returns a Cacher over st. Register resources, then call Run.
+func NewCacher(st store.Store, opts *Options) *Cacher {
+	o := opts.withDefaults()
+	return &Cacher{
+		st:        st,
+		opts:      o,
+		log:       o.Logger,
+		rvChanged: make(chan struct{}),
+		resources: make(map[string]*Resource),
+		ready:     make(chan struct{}),
+	}
+}
+
+// Store returns the store the Cacher reads.
+func (c *Cacher) Store() store.Store { return c.st }
+
+// Register adds a resource. It may be called before or while Run runs (for
+// custom resources); in the latter case the resource's state is loaded at the
+// cache's current revision before Register returns.
+func (c *Cacher) Register(ctx context.Context, cfg ResourceConfig) (*Resource, error) {
+	if !strings.HasSuffix(cfg.Prefix, "/") || !strings.HasPrefix(cfg.Prefix, c.opts.Root) || cfg.Prefix == c.opts.Root {
+		return nil, fmt.Errorf("%w: resource prefix %q must end in / and lie under %q", ErrInvalid, cfg.Prefix, c.opts.Root)
+	}
+	if cfg.New == nil {
+		return nil, fmt.Errorf("%w: resource %q has no New func", ErrInvalid, cfg.Prefix)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p := range c.resources {
+		if strings.HasPrefix(p, cfg.Prefix) || strings.HasPrefix(cfg.Prefix, p) {
+			return nil, fmt.Errorf("%w: resource prefix %q overlaps %q", ErrInvalid, cfg.Prefix, p)
+		}
+	}
+	r := newResource(c, cfg)
+	if c.synced {
+		kvs, err := listAll(ctx, c.st, cfg.Prefix, c.rv)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", cfg.Prefix, err)
+		}
+		for i := range kvs {
+			e, err := r.decode(&kvs[i], kvs[i].ModRevision)
+			if err != nil {
+				c.log.Error("skipping undecodable object", "key", kvs[i].Key, "err", err)
+				continue
+			}
+			r.items.ReplaceOrInsert(e)
+		}
+		r.evictedRV = c.rv
+	}
+	c.resources[cfg.Prefix] = r
+	return r, nil
+}
+
+// Unregister drops a resource (a deleted custom resource definition). Open
+// watches on it end with ErrGone.
+func (c *Cacher) Unregister(prefix string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.resources[prefix]; ok {
+		delete(c.resources, prefix)
+		r.generation++
+		r.notifyLocked()
+	}
+}
+
+// Ready is closed once the first full load from the store is done.
+func (c *Cacher) Ready() <-chan struct{} { return c.ready }
+
+// Revision returns the revision the cache has caught up to.
+func (c *Cacher) Revision() int64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.rv
+}
+
+// Run loads every resource from the store, then follows the store's
+// changes until ctx is done. If the store watch fails (for example because
+// the cache fell behind a compaction), Run reloads everything and ends the
+// open watches with ErrGone, so their clients resume as Kubernetes clients do.
+func (c *Cacher) Run(ctx context.Context) error {
+	backoff := 100 * time.Millisecond
+	for {
+		err := c.syncOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, store.ErrClosed) {
+			return err
+		}
+		c.log.Warn("watch cache restarting", "err", err, "backoff", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (c *Cacher) syncOnce(ctx context.Context) error {
+	cur, _, err := c.st.Revision(ctx)
+	if err != nil {
+		return err
+	}
+	kvs, err := listAll(ctx, c.st, c.opts.Root, cur)
+	if err != nil {
+		return err
+	}
+	w, err := c.st.Watch(ctx, c.opts.Root, store.WatchOptions{Revision: cur + 1, Progress: true})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+
+	c.mu.Lock()
+	fresh := make(map[string][]*Entry, len(c.resources))
+	for i := range kvs {
+		r := c.resourceForLocked(kvs[i].Key)
+		if r == nil {
+			continue
+		}
+		e, err := r.decode(&kvs[i], kvs[i].ModRevision)
+		if err != nil {
+			c.log.Error("skipping undecodable object", "key", kvs[i].Key, "err", err)
+			continue
+		}
+		fresh[r.cfg.Prefix] = append(fresh[r.cfg.Prefix], e)
+	}
+	for p, r := range c.resources {
+		r.reset(fresh[p], cur)
+	}
+	c.setRVLocked(cur)
+	c.synced = true
+	c.mu.Unlock()
+	c.readyOnce.Do(func() { close(c.ready) })
+
+	for ev := range w.Events() {
+		c.apply(ev)
+	}
+	if err := w.Err(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// apply folds one store event into the caches.
+func (c *Cacher) apply(ev store.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ev.Type != store.EventProgress {
+		if r := c.resourceForLocked(ev.KV.Key); r != nil {
+			r.applyLocked(ev)
+		}
+	}
+	c.setRVLocked(ev.Revision)
+}
+
+func (c *Cacher) setRVLocked(rv int64) {
+	if rv <= c.rv && c.synced {
+		return
+	}
+	c.rv = rv
+	close(c.rvChanged)
+	c.rvChanged = make(chan struct{})
+}
+
+func (c *Cacher) resourceForLocked(key string) *Resource {
+	// Resource prefixes are "<root><name>/" or "<root><group>/<name>/":
+	// try the two candidate prefixes of the key.
+	rest, ok := strings.CutPrefix(key, c.opts.Root)
+	if !ok {
+		return nil
+	}
+	for i, n := 0, 0; i < len(rest) && n < 2; i++ {
+		if rest[i] == '/' {
+			n++
+			if r, ok := c.resources[c.opts.Root+rest[:i+1]]; ok {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// waitFor blocks until the cache has reached rv, ctx is done or the
+// freshness timeout passes.
+func (c *Cacher) waitFor(ctx context.Context, rv int64) error {
+	var timer *time.Timer
+	for {
+		c.mu.RLock()
+		cur, ch, synced := c.rv, c.rvChanged, c.synced
+		c.mu.RUnlock()
+		if synced && cur >= rv {
+			return nil
+		}
+		if timer == nil {
+			timer = time.NewTimer(c.opts.FreshnessTimeout)
+			defer timer.Stop()
+		}
+		select {
+		case <-ch:
+		case <-c.ready:
+			// first load done; loop re-checks.
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			return fmt.Errorf("%w: waiting for resource version %d, cache at %d", ErrTimeout, rv, cur)
+		}
+	}
+}
+
+// waitConsistent waits until the cache holds every write the store had
+// acknowledged when the call started.
+func (c *Cacher) waitConsistent(ctx context.Context) (int64, error) {
+	cur, _, err := c.st.Revision(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.waitFor(ctx, cur); err != nil {
+		return 0, err
+	}
+	return cur, nil
+}
+
+// listAll reads every key under prefix at rev, page by page.
+func listAll(ctx context.Context, st store.Store, prefix string, rev int64) ([]store.KeyValue, error) {
+	var out []store.KeyValue
+	opts := store.ListOptions{Revision: rev, Limit: 10000}
+	for {
+		res, err := st.List(ctx, prefix, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res.KVs...)
+		if res.Continue == "" {
+			return out, nil
+		}
+		opts = store.ListOptions{Limit: 10000, Continue: res.Continue}
+	}
+}
+
+// Resource is one resource's cache and its door to the store: reads and
+// watches are served from memory, writes go to the store.
+type Resource struct {
+	c   *Cacher
+	cfg ResourceConfig
+
+	// guarded by c.mu
+	items      *btree.BTreeG[*Entry]
+	ring       []*Event // recent events; ring[(head+i)%len] for i < n
+	head, n    int
+	seq        int64 // sequence number of the last appended event
+	evictedRV  int64 // watches may resume from revisions >= evictedRV
+	generation int64 // bumped on reload: open watches end with ErrGone
+	notify     chan struct{}
+}
+
+// Event is one change of a resource in the cache.
+type Event struct {
+	Type     meta.EventType
+	Revision int64
+	// Object is the object after the change; for Deleted, its last state
+	// with the resourceVersion of the deletion.
+	Object *Entry
+	// Prev is the object before the change (nil for Added).
+	Prev *Entry
+	seq  int64
+}
+
+func entryLess(a, b *Entry) bool { return a.Key < b.Key }
+
+func newResource(c *Cacher, cfg ResourceConfig) *Resource {
+	return &Resource{
+		c:      c,
+		cfg:    cfg,
+		items:  btree.NewG(32, entryLess),
+		ring:   make([]*Event, c.opts.EventWindow),
+		notify: make(chan struct{}),
+	}
+}
+
+// Config returns the resource's configuration.
+func (r *Resource) Config() ResourceConfig { return r.cfg }
+
+func (r *Resource) reset(entries []*Entry, rv int64) {
+	r.items.Clear(false)
+	for _, e := range entries {
+		r.items.ReplaceOrInsert(e)
+	}
+	clear(r.ring)
+	r.head, r.n = 0, 0
+	r.evictedRV = rv
+	r.generation++
+	r.notifyLocked()
+}
+
+func (r *Resource) notifyLocked() {
+	close(r.notify)
+	r.notify = make(chan struct{})
+}
+
+func (r *Resource) applyLocked(ev store.Event) {
+	prev, _ := r.items.Get(&Entry{Key: ev.KV.Key})
+	var out *Event
+	switch ev.Type {
+	case store.EventPut:
+		e, err := r.decode(&ev.KV, ev.KV.ModRevision)
+		if err != nil {
+			r.c.log.Error("skipping undecodable object", "key", ev.KV.Key, "err", err)
+			return
+		}
+		r.items.ReplaceOrInsert(e)
+		out = &Event{Type: meta.Added, Revision: ev.Revision, Object: e}
+		if prev != nil {
+			out.Type, out.Prev = meta.Modified, prev
+		}
+	case store.EventDelete:
+		if prev == nil {
+			return
+		}
+		r.items.Delete(prev)
+		obj := prev.Object.DeepCopyObject()
+		obj.GetObjectMeta().ResourceVersion = formatRV(ev.Revision)
+		raw, err := json.Marshal(obj)
+		if err != nil {
+			r.c.log.Error("encode deleted object", "key", ev.KV.Key, "err", err)
+			return
+		}
+		out = &Event{Type: meta.Deleted, Revision: ev.Revision, Prev: prev,
+			Object: &Entry{Key: prev.Key, Object: obj, JSON: raw, ModRevision: ev.Revision}}
+	default:
+		return
+	}
+	r.seq++
+	out.seq = r.seq
+	if r.n == len(r.ring) {
+		old := r.ring[r.head]
+		r.evictedRV = old.Revision
+		r.ring[r.head] = nil
+		r.head = (r.head + 1) % len(r.ring)
+		r.n--
+	}
+	r.ring[(r.head+r.n)%len(r.ring)] = out
+	r.n++
+	r.notifyLocked()
+}
+
+// decode turns a stored value into a cache entry at revision rv.
+func (r *Resource) decode(kv *store.KeyValue, rv int64) (*Entry, error) {
+	data := kv.Value
+	if r.cfg.Transformer != nil {
+		var err error
+		if data, err = r.cfg.Transformer.FromStorage(kv.Key, data); err != nil {
+			return nil, fmt.Errorf("transform %s: %w", kv.Key, err)
+		}
+	}
+	obj := r.cfg.New()
+	if err := json.Unmarshal(data, obj); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", kv.Key, err)
+	}
+	if r.cfg.GVK.Kind != "" {
+		obj.GetTypeMeta().SetGroupVersionKind(r.cfg.GVK)
+	}
+	obj.GetObjectMeta().ResourceVersion = formatRV(rv)
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", kv.Key, err)
+	}
+	return &Entry{Key: kv.Key, Object: obj, JSON: raw, ModRevision: kv.ModRevision}, nil
+}
+
+// eventsAfterLocked returns the buffered events with seq > after.
+func (r *Resource) eventsAfterLocked(after int64) []*Event {
+	first := r.seq - int64(r.n) + 1 // seq of the oldest buffered event
+	if after+1 < first {
+		after = first - 1
+	}
+	k := int(r.seq - after)
+	out := make([]*Event, 0, k)
+	for i := r.n - k; i < r.n; i++ {
+		out = append(out, r.ring[(r.head+i)%len(r.ring)])
+	}
+	return out
+}
+
+// seqAfterRVLocked returns the seq of the last buffered event with revision
+// <= rv (so that events after it are the ones a watch from rv needs).
+func (r *Resource) seqAfterRVLocked(rv int64) int64 {
+	i := sort.Search(r.n, func(i int) bool { return r.ring[(r.head+i)%len(r.ring)].Revision > rv })
+	return r.seq - int64(r.n) + int64(i)
+}
+
+func formatRV(rv int64) string { return fmt.Sprint(rv) }

@@ -1,0 +1,5 @@
+package bad
+
+type Bad struct {
+	C chan int
+}

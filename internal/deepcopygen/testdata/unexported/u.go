@@ -1,0 +1,9 @@
+package unexported
+
+type inner struct {
+	P *int
+}
+
+type Outer struct {
+	In inner
+}

@@ -1,0 +1,117 @@
+package nftables
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/longshore/longshore/internal/testenv"
+	"github.com/longshore/longshore/proxy"
+	"github.com/longshore/longshore/proxy/proxytest"
+)
+
+var (
+	nftOnce sync.Once
+	nftErr  error
+)
+
+// needNFTables gates a test on root and a kernel with nf_tables: it
+// programs and deletes an empty table in a scratch namespace.
+func needNFTables(t testing.TB) {
+	t.Helper()
+	testenv.NeedRoot(t)
+	ns := proxytest.NewNodeNS(t)
+	nftOnce.Do(func() {
+		b, err := New(&Options{NetNSPath: ns.Path, Families: []Family{IPv4}})
+		if err != nil {
+			nftErr = err
+			return
+		}
+		defer b.Close()
+		if nftErr = b.FullSync(context.Background(), proxy.NewState()); nftErr == nil {
+			nftErr = b.Cleanup(context.Background())
+		}
+	})
+	if nftErr != nil {
+		testenv.Missing(t, "kernel nf_tables: %v", nftErr)
+	}
+}
+
+// newEnv builds a node with three pods, each running a server, and a
+// backend programming the node.
+func newEnv(t testing.TB, opts Options) (*proxytest.Env, *proxytest.Topology) {
+	t.Helper()
+	needNFTables(t)
+	topo := proxytest.NewTopology(t, 3)
+	var servers []*proxytest.Server
+	for _, p := range topo.Pods {
+		servers = append(servers, proxytest.StartServer(t, p.Name, netip.AddrPortFrom(p.IP, 8080), p.NS.Do))
+	}
+	b, err := New(&Options{NetNSPath: topo.Node.Path, Families: []Family{IPv4}, NumgenMaps: opts.NumgenMaps, Shards: opts.Shards, Flat: opts.Flat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return &proxytest.Env{
+		Backend:   b,
+		Servers:   servers,
+		ClusterIP: netip.MustParseAddr("198.19.0.10"),
+		NodeIP:    topo.NodeIP,
+		Dial:      topo.Node.Dial,
+	}, topo
+}
+
+func TestE2EConformance(t *testing.T) {
+	for _, opts := range []Options{{}, {NumgenMaps: true}, {Shards: 4}, {Flat: true}} {
+		t.Run(fmt.Sprintf("NumgenMaps=%v,Flat=%v,Shards=%d", opts.NumgenMaps, opts.Flat, opts.Shards), func(t *testing.T) {
+			proxytest.Run(t, func(t *testing.T) *proxytest.Env {
+				env, _ := newEnv(t, opts)
+				return env
+			})
+		})
+	}
+}
+
+// TestE2EFromPod connects from a pod, so that some connections hairpin
+// back to the client pod itself (masqueraded to come back).
+func TestE2EFromPod(t *testing.T) {
+	for _, opts := range []Options{{}, {Flat: true}} {
+		t.Run(fmt.Sprintf("Flat=%v", opts.Flat), func(t *testing.T) { testFromPod(t, opts) })
+	}
+}
+
+func testFromPod(t *testing.T, opts Options) {
+	env, topo := newEnv(t, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tracker, state := proxy.NewTracker(nil), proxy.NewState()
+	tracker.OnServiceUpdate(nil, &proxy.Service{Namespace: "e2e", Name: "web", ClusterIPs: []netip.Addr{env.ClusterIP},
+		Ports: []proxy.ServicePortSpec{{Name: "http", Protocol: proxy.TCP, Port: 80}}})
+	eps := &proxy.Endpoints{Namespace: "e2e", Name: "web", Subsets: []proxy.EndpointSubset{{
+		Ports: []proxy.EndpointPort{{Name: "http", Protocol: proxy.TCP, Port: 8080}}}}}
+	for _, s := range env.Servers {
+		eps.Subsets[0].Addresses = append(eps.Subsets[0].Addresses, proxy.EndpointAddress{IP: s.Addr.Addr(), Ready: true})
+	}
+	tracker.OnEndpointsUpdate(nil, eps)
+	tracker.Apply(state)
+	if err := env.Backend.FullSync(ctx, state); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Backend.Cleanup(context.Background()) })
+	got := map[string]int{}
+	for range 60 {
+		name, err := proxytest.Ask(ctx, topo.Pods[0].NS.Dial, "tcp", netip.AddrPortFrom(env.ClusterIP, 80), 3*time.Second)
+		if err != nil {
+			t.Fatalf("from pod0 to the VIP: %v (answers so far %v)", err, got)
+		}
+		got[name]++
+	}
+	for _, p := range topo.Pods {
+		if got[p.Name] == 0 {
+			t.Errorf("%s got no connection from pod0 (hairpin included): %v", p.Name, got)
+		}
+	}
+}
