@@ -11,7 +11,9 @@ const (
 	// MaxKeySize is the longest key, in bytes, a Store accepts.
 	MaxKeySize = 4 << 10
 	// MaxValueSize is the largest value, in bytes, a Store accepts
-	// (etcd's default --max-request-bytes of 1.5 MiB).
+	// (etcd's default --max-request-bytes of 1.5 MiB). That etcd limit
+	// covers the whole request, so an etcd cluster must run with a larger
+	// --max-request-bytes to accept values of exactly this size.
 	MaxValueSize = 3 << 19
 )
 
@@ -193,14 +195,18 @@ type Store interface {
 	// is a no-op; above the current revision it fails with ErrFutureRevision.
 	Compact(ctx context.Context, revision int64) error
 
-	// Revision returns the current revision (0 for an empty, new store) and
-	// the compaction point (the lowest revision still readable minus one).
+	// Revision returns the current revision and the compaction point (the
+	// lowest revision still readable minus one: after Compact(r), r is still
+	// readable and the compaction point is r-1). A new embedded store is at
+	// revision 0; a new etcd cluster starts at 1.
 	Revision(ctx context.Context) (current, compacted int64, err error)
 
 	// Grant creates a lease that expires after ttl unless kept alive. Keys
-	// attached to it are deleted (with EventDelete events, each at its own
-	// revision) when it expires or is revoked. ttl is rounded up to whole
-	// seconds, as etcd does; it must be at least one second.
+	// attached to it are deleted, with an EventDelete each, when it expires
+	// or is revoked: the embedded stores delete each key at its own
+	// revision, etcd deletes them all in one revision. ttl is rounded up to
+	// whole seconds, as etcd does; it must be at least one second (etcd
+	// raises TTLs below its own minimum, about 2 s with default timing).
 	Grant(ctx context.Context, ttl time.Duration) (LeaseID, error)
 
 	// KeepAlive renews a lease for its full TTL and returns that TTL.
