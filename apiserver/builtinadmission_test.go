@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/longshore/longshore/api/core"
@@ -65,5 +66,30 @@ func TestBuiltinAdmission(t *testing.T) {
 	}
 	if code := ts.do(t, "DELETE", "/api/v1/namespaces/kube-system", "", "", &st); code != 403 {
 		t.Fatalf("deleting kube-system: %d", code)
+	}
+}
+
+func TestNamespaceTermination(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	ts.do(t, "POST", "/api/v1/namespaces", "application/json", `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"doomed"}}`, nil)
+	ts.do(t, "POST", "/api/v1/namespaces/doomed/configmaps", "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}`, nil)
+	var ns core.Namespace
+	if code := ts.do(t, "DELETE", "/api/v1/namespaces/doomed", "", "", &ns); code != 202 || ns.Status.Phase != core.NamespaceTerminating || ns.DeletionTimestamp == nil {
+		t.Fatalf("delete: %d phase %q", code, ns.Status.Phase)
+	}
+	// Terminating namespaces take no new content.
+	var st meta.Status
+	if code := ts.do(t, "POST", "/api/v1/namespaces/doomed/configmaps", "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d"}}`, &st); code != 403 {
+		t.Fatalf("create in a terminating namespace: %d", code)
+	}
+	// The namespace controller would delete the content, then finalize.
+	ts.do(t, "GET", "/api/v1/namespaces/doomed", "", "", &ns)
+	ns.Spec.Finalizers = nil
+	body, _ := json.Marshal(ns)
+	if code := ts.do(t, "PUT", "/api/v1/namespaces/doomed/finalize", "application/json", string(body), nil); code != 200 {
+		t.Fatalf("finalize: %d", code)
+	}
+	if code := ts.do(t, "GET", "/api/v1/namespaces/doomed", "", "", nil); code != 404 {
+		t.Fatalf("namespace still there after finalize: %d", code)
 	}
 }

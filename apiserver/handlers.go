@@ -461,6 +461,9 @@ func (s *Server) updateObject(ctx context.Context, res *resource, namespace, nam
 		nm := obj.GetObjectMeta()
 		deleteAfter = nm.DeletionTimestamp != nil && len(nm.Finalizers) == 0 &&
 			nm.DeletionGracePeriodSeconds != nil && *nm.DeletionGracePeriodSeconds == 0
+		if ns, ok := obj.(*core.Namespace); ok && len(ns.Spec.Finalizers) > 0 {
+			deleteAfter = false // the namespace controller has work left
+		}
 		return obj, nil
 	}, p.dryRun)
 	if err != nil {
@@ -610,6 +613,9 @@ func (s *Server) deleteObject(ctx context.Context, res *resource, namespace, nam
 	grace := gracePeriod(res, cur.Object, opts)
 	policy := defaultPropagation(res, opts)
 	cm := cur.Object.GetObjectMeta()
+	if ns, ok := cur.Object.(*core.Namespace); ok && len(ns.Spec.Finalizers) > 0 {
+		return s.terminateNamespace(ctx, res, name, opts, user, isDry)
+	}
 	needsFinalizer := ""
 	switch policy {
 	case meta.DeletePropagationOrphan:

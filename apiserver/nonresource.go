@@ -171,6 +171,9 @@ func (s *Server) resourceList(group, version string) (*APIResourceList, bool) {
 			out.Resources = append(out.Resources, APIResource{Name: r.gvr.Resource + "/scale", Namespaced: true,
 				Group: "autoscaling", Version: "v1", Kind: "Scale", Verbs: []string{"get", "patch", "update"}})
 		}
+		if r.gvr.Group == "" && r.gvr.Resource == "namespaces" {
+			sub("finalize", "Namespace", "update")
+		}
 		if r.gvr.Group == "" && r.gvr.Resource == "serviceaccounts" {
 			out.Resources = append(out.Resources, APIResource{Name: "serviceaccounts/token", Namespaced: true,
 				Group: "authentication.k8s.io", Version: "v1", Kind: "TokenRequest", Verbs: []string{"create"}})

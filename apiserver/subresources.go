@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -18,6 +19,7 @@ import (
 	"github.com/longshore/longshore/api/unstructured"
 	"github.com/longshore/longshore/apiserver/authn"
 	"github.com/longshore/longshore/apiserver/storage"
+	"github.com/longshore/longshore/store"
 )
 
 // serveSubresource handles /status, /binding, /scale, /log, /exec.
@@ -41,6 +43,12 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, info *
 			break
 		}
 		err = s.handleBinding(w, r, info, res)
+	case info.Subresource == "finalize" && res.gvr == meta.GroupVersionResource{Version: "v1", Resource: "namespaces"}:
+		if info.Verb != "update" {
+			err = apierror.NewMethodNotAllowed("only PUT is supported on namespaces/finalize")
+			break
+		}
+		err = s.handleFinalize(w, r, info, res)
 	case info.Subresource == "token" && res.gvr == meta.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}:
 		err = s.handleTokenRequest(w, r, info)
 	case info.Subresource == "scale" && res.scale:
@@ -292,4 +300,64 @@ func (s *Server) getObject(ctx context.Context, gvr meta.GroupVersionResource, n
 		return nil, s.storageError(err, res, name)
 	}
 	return e, nil
+}
+
+// terminateNamespace marks a namespace for deletion: phase Terminating and
+// a deletionTimestamp. The namespace controller then deletes its content
+// and clears spec.finalizers through namespaces/{name}/finalize, which
+// finally removes it.
+func (s *Server) terminateNamespace(ctx context.Context, res *resource, name string, opts *meta.DeleteOptions, user *authn.User, dry bool) (*storage.Entry, bool, error) {
+	e, _, err := s.updateObject(ctx, res, "", name, func(cur meta.Object) (meta.Object, error) {
+		ns := cur.(*core.Namespace)
+		if err := checkPreconditions(res, name, ns, opts.Preconditions); err != nil {
+			return nil, err
+		}
+		if ns.DeletionTimestamp == nil {
+			now := meta.Now()
+			zero := int64(0)
+			ns.DeletionTimestamp, ns.DeletionGracePeriodSeconds = &now, &zero
+		}
+		ns.Status.Phase = core.NamespaceTerminating
+		return ns, nil
+	}, updateParams{metadataOnly: true, user: user, dryRun: dry})
+	if err != nil {
+		return nil, false, err
+	}
+	return e, false, nil
+}
+
+// handleFinalize replaces a namespace's spec.finalizers; a terminating
+// namespace left with none is deleted.
+func (s *Server) handleFinalize(w http.ResponseWriter, r *http.Request, info *RequestInfo, res *resource) error {
+	body, err := readJSONBody(r, s.cfg.MaxRequestBytes)
+	if err != nil {
+		return err
+	}
+	var in core.Namespace
+	if err := json.Unmarshal(body, &in); err != nil {
+		return apierror.NewBadRequest(fmt.Sprintf("invalid Namespace: %v", err))
+	}
+	if in.Name != "" && in.Name != info.Name {
+		return apierror.NewBadRequest("the name of the object does not match the name on the URL")
+	}
+	user, _ := authn.UserFrom(r.Context())
+	e, _, err := s.updateObject(r.Context(), res, "", info.Name, func(cur meta.Object) (meta.Object, error) {
+		ns := cur.(*core.Namespace)
+		if in.ResourceVersion != "" && in.ResourceVersion != ns.ResourceVersion {
+			return nil, apierror.NewConflict(res.gr(), info.Name, fmt.Errorf("%s", apierror.StaleMessage))
+		}
+		ns.Spec.Finalizers = in.Spec.Finalizers
+		return ns, nil
+	}, updateParams{metadataOnly: true, user: user, dryRun: dryRun(r)})
+	if err != nil {
+		return err
+	}
+	if ns := e.Object.(*core.Namespace); ns.DeletionTimestamp != nil && len(ns.Spec.Finalizers) == 0 && len(ns.Finalizers) == 0 && !dryRun(r) {
+		if de, err := res.store.Delete(r.Context(), res.key("", info.Name), nil, false); err == nil {
+			e = de
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return s.storageError(err, res, info.Name)
+		}
+	}
+	return writeEntry(w, r, http.StatusOK, res, e)
 }
