@@ -445,8 +445,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
 			s.log.Error("panic serving request", "path", r.URL.Path, "panic", p)
-			writeError(w, r, apierror.NewInternal(fmt.Errorf("%v", p)))
+			writeError(w, r, apierror.NewInternal(fmt.Errorf("panic: %v", p)))
 		}
 	}()
 	info, err := ParseRequestInfo(r)

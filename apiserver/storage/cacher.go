@@ -317,9 +317,15 @@ func (c *Cacher) waitFor(ctx context.Context, rv int64) error {
 			timer = time.NewTimer(c.opts.FreshnessTimeout)
 			defer timer.Stop()
 		}
+		// ready stays closed after the first load: waiting on it then
+		// would spin, so only wait on it before.
+		ready := c.ready
+		if synced {
+			ready = nil
+		}
 		select {
 		case <-ch:
-		case <-c.ready:
+		case <-ready:
 			// first load done; loop re-checks.
 		case <-ctx.Done():
 			return ctx.Err()
