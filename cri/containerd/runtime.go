@@ -74,7 +74,7 @@ type Runtime struct {
 	containers map[string]*container
 	names      map[string]string // reserved sandbox and container names -> ID
 	podCIDR    string
-	subs       map[*subscriber]struct{}
+	events     cri.EventBroadcaster
 	closed     chan struct{} // closed by Close
 
 	imgMu     sync.Mutex
@@ -131,7 +131,6 @@ func New(ctx context.Context, address string, opts *Options) (*Runtime, error) {
 		sandboxes:  map[string]*sandbox{},
 		containers: map[string]*container{},
 		names:      map[string]string{},
-		subs:       map[*subscriber]struct{}{},
 		closed:     make(chan struct{}),
 		imgCache:   map[string]*imageInfo{},
 	}

@@ -101,7 +101,7 @@ func (r *Runtime) sortedContainers() []*container {
 
 // containerEvent publishes a lifecycle event of c. r.mu must be held.
 func (r *Runtime) containerEvent(c *container, typ runtimeapi.ContainerEventType) {
-	if len(r.subs) == 0 {
+	if r.events.Subscribers() == 0 {
 		return
 	}
 	ev := &runtimeapi.ContainerEventResponse{
@@ -113,7 +113,7 @@ func (r *Runtime) containerEvent(c *container, typ runtimeapi.ContainerEventType
 		ev.PodSandboxStatus = s.status(r.hostIP)
 	}
 	ev.ContainersStatuses = []*runtimeapi.ContainerStatus{c.apiStatus()}
-	r.publish(ev)
+	r.events.Publish(ev)
 }
 
 // lookupContainer returns the container or ErrNotFound. r.mu must be held.

@@ -290,7 +290,7 @@ func TestEventsDropSlowSubscriber(t *testing.T) {
 	for r.subscribers() == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	for i := 0; i < subscriberBuffer+2; i++ {
+	for i := 0; i < cri.EventBuffer+2; i++ {
 		id, _ := runPod(t, r, "p")
 		r.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: id})
 	}

@@ -91,7 +91,7 @@ type Runtime struct {
 	names      map[string]string // sandbox or container name key -> id
 	images     map[string]*image // by ID
 	refs       map[string]string // normalized reference -> image ID
-	subs       map[*subscriber]struct{}
+	events     cri.EventBroadcaster
 	failures   map[string]*failure
 	counts     map[string]int
 	calls      []Call
@@ -148,7 +148,6 @@ func New(opts *Options) (*Runtime, error) {
 		names:        map[string]string{},
 		images:       map[string]*image{},
 		refs:         map[string]string{},
-		subs:         map[*subscriber]struct{}{},
 		failures:     map[string]*failure{},
 		counts:       map[string]int{},
 	}

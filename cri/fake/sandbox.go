@@ -64,10 +64,10 @@ func sandboxNameKey(m *runtimeapi.PodSandboxMetadata) string {
 
 // sandboxEvent publishes a lifecycle event of s. r.mu must be held.
 func (r *Runtime) sandboxEvent(s *sandbox, typ runtimeapi.ContainerEventType) {
-	if len(r.subs) == 0 {
+	if r.events.Subscribers() == 0 {
 		return
 	}
-	r.publish(&runtimeapi.ContainerEventResponse{
+	r.events.Publish(&runtimeapi.ContainerEventResponse{
 		ContainerId:        s.id,
 		ContainerEventType: typ,
 		CreatedAt:          nanos(r.clock.Now()),
