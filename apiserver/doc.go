@@ -31,7 +31,8 @@
 // pods/log, exec, attach, portforward forwarded to the node's kubelet.
 // CustomResourceDefinitions serve new resources validated against their
 // structural schema (pruning, defaults, status and scale subresources,
-// printer columns). Discovery, /version, /openapi/v2 and /openapi/v3 (what
+// printer columns). Discovery (classic, and aggregated apidiscovery v2 for
+// clients that ask, as kubectl does), /version, /openapi/v2 and /openapi/v3 (what
 // kubectl needs), Tables for kubectl get, access reviews for kubectl auth
 // can-i, /healthz, /livez, /readyz and /metrics.
 //
@@ -59,7 +60,5 @@
 // storage version only; strategic merge patch is not offered for custom
 // resources (as in Kubernetes); the server creates each namespace's default
 // ServiceAccount and kube-root-ca.crt itself, so pods can be created at
-// once; aggregated discovery (v2) is not served, clients fall back to the
-// classic documents; answers are JSON or YAML (protobuf is accepted on
-// requests only).
+// once; answers are JSON or YAML (protobuf is accepted on requests only).
 package apiserver

@@ -213,6 +213,10 @@ func (s *Server) serveNonResource(w http.ResponseWriter, r *http.Request, info *
 		s.metrics.handler.ServeHTTP(w, r)
 		return
 	}
+	if (p == "/api" || p == "/apis") && wantsAggregated(r) {
+		s.serveAggregated(w, p == "/api")
+		return
+	}
 	if h, ok := s.nonResource[p]; ok {
 		h(w, r)
 		return

@@ -504,3 +504,63 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+func TestAggregatedDiscovery(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	req, _ := http.NewRequest("GET", ts.URL+"/apis", nil)
+	req.Header.Set("Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, "as=APIGroupDiscoveryList") {
+		t.Fatalf("content type %q", ct)
+	}
+	var doc struct {
+		Kind  string `json:"kind"`
+		Items []struct {
+			Metadata struct {
+				Name string `json:"name"`
+			} `json:"metadata"`
+			Versions []struct {
+				Version   string `json:"version"`
+				Resources []struct {
+					Resource     string `json:"resource"`
+					Scope        string `json:"scope"`
+					ResponseKind struct {
+						Kind string `json:"kind"`
+					} `json:"responseKind"`
+					Subresources []struct {
+						Subresource  string `json:"subresource"`
+						ResponseKind struct {
+							Group string `json:"group"`
+							Kind  string `json:"kind"`
+						} `json:"responseKind"`
+					} `json:"subresources"`
+				} `json:"resources"`
+			} `json:"versions"`
+		} `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, g := range doc.Items {
+		if g.Metadata.Name != "apps" {
+			continue
+		}
+		for _, r := range g.Versions[0].Resources {
+			if r.Resource == "deployments" && r.Scope == "Namespaced" && r.ResponseKind.Kind == "Deployment" {
+				for _, sr := range r.Subresources {
+					if sr.Subresource == "scale" && sr.ResponseKind.Group == "autoscaling" && sr.ResponseKind.Kind == "Scale" {
+						found = true
+					}
+				}
+			}
+		}
+	}
+	if doc.Kind != "APIGroupDiscoveryList" || !found {
+		t.Fatalf("deployments with scale missing from aggregated discovery: %+v", doc)
+	}
+}

@@ -232,11 +232,14 @@ func (r *Resource) listStore(ctx context.Context, prefix string, rev int64, star
 			}
 			return nil, err
 		}
+		cached := r.cachedVersions(page.KVs)
 		for i := range page.KVs {
 			kv := &page.KVs[i]
-			e, err := r.decode(kv, kv.ModRevision)
-			if err != nil {
-				return nil, err
+			e := cached[i]
+			if e == nil {
+				if e, err = r.decode(kv, kv.ModRevision); err != nil {
+					return nil, err
+				}
 			}
 			if !matches(opts.Predicate, e) {
 				continue
@@ -346,11 +349,11 @@ func (r *Resource) Update(ctx context.Context, key string, fn UpdateFunc, dryRun
 		if err != nil {
 			return nil, fmt.Errorf("update %s: %w", key, err)
 		}
-		cur, err := r.decode(kv, kv.ModRevision)
+		cur, private, err := r.current(kv)
 		if err != nil {
 			return nil, err
 		}
-		next, err := fn(cur.Object)
+		next, err := fn(private)
 		if err != nil {
 			return nil, err
 		}
@@ -384,12 +387,12 @@ func (r *Resource) Delete(ctx context.Context, key string, check func(current me
 		if err != nil {
 			return nil, fmt.Errorf("delete %s: %w", key, err)
 		}
-		cur, err := r.decode(kv, kv.ModRevision)
+		cur, private, err := r.current(kv)
 		if err != nil {
 			return nil, err
 		}
 		if check != nil {
-			if err := check(cur.Object); err != nil {
+			if err := check(private); err != nil {
 				return nil, err
 			}
 		}
@@ -403,8 +406,47 @@ func (r *Resource) Delete(ctx context.Context, key string, check func(current me
 		if err != nil {
 			return nil, fmt.Errorf("delete %s: %w", key, err)
 		}
-		return r.entry(key, cur.Object, rev)
+		return r.entry(key, private, rev)
 	}
+}
+
+// current returns the entry of kv and a private copy of its object that
+// the caller may change. Decoding a stored object (a JSON decode and
+// encode) costs far more than copying it, so when the cache holds that
+// very version of the key (same mod revision, hence the same bytes), its
+// entry is used and only the object is copied.
+func (r *Resource) current(kv *store.KeyValue) (*Entry, meta.Object, error) {
+	r.c.mu.RLock()
+	e := r.cachedLocked(kv)
+	r.c.mu.RUnlock()
+	if e != nil {
+		return e, e.Object.DeepCopyObject(), nil
+	}
+	e, err := r.decode(kv, kv.ModRevision)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, e.Object, nil
+}
+
+// cachedVersions returns, for each key-value, the cache's entry when it
+// holds exactly that version (same key and mod revision, hence the same
+// bytes), else nil. The entries are shared and read-only.
+func (r *Resource) cachedVersions(kvs []store.KeyValue) []*Entry {
+	out := make([]*Entry, len(kvs))
+	r.c.mu.RLock()
+	defer r.c.mu.RUnlock()
+	for i := range kvs {
+		out[i] = r.cachedLocked(&kvs[i])
+	}
+	return out
+}
+
+func (r *Resource) cachedLocked(kv *store.KeyValue) *Entry {
+	if e, ok := r.items.Get(&Entry{Key: kv.Key}); ok && e.ModRevision == kv.ModRevision {
+		return e
+	}
+	return nil
 }
 
 // leaseCache shares one store lease among objects created with similar TTLs

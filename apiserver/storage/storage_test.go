@@ -408,3 +408,91 @@ func TestCreateWithTTL(t *testing.T) {
 		t.Fatalf("lease not shared: %v vs %v", kv2, kv.Lease)
 	}
 }
+
+// TestSharedEntriesStayUntouched checks that reads and writes which reuse
+// the cache's entries (updates, deletes and store-paged lists of a version
+// the cache holds) never change an entry that other readers share.
+func TestSharedEntriesStayUntouched(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	f.create(t, "ns", "a", 1, map[string]string{"k": "v"})
+	f.create(t, "ns", "b", 2, nil)
+	cached := func(t *testing.T, name string) *Entry {
+		t.Helper()
+		e, err := f.res.Get(ctx, key("ns", name), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	tests := []struct {
+		name string
+		op   func(t *testing.T)
+	}{
+		{"update", func(t *testing.T) {
+			_, err := f.res.Update(ctx, key("ns", "a"), func(cur meta.Object) (meta.Object, error) {
+				cur.(*widget).Spec.Size = 10
+				cur.GetObjectMeta().Labels["k"] = "changed"
+				return cur, nil
+			}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"update aborted", func(t *testing.T) {
+			_, err := f.res.Update(ctx, key("ns", "a"), func(cur meta.Object) (meta.Object, error) {
+				cur.(*widget).Spec.Size = 99
+				return nil, errors.New("veto")
+			}, false)
+			if err == nil {
+				t.Fatal("update not vetoed")
+			}
+		}},
+		{"delete dry run", func(t *testing.T) {
+			_, err := f.res.Delete(ctx, key("ns", "a"), func(cur meta.Object) error {
+				cur.GetObjectMeta().Name = "mangled"
+				return nil
+			}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := cached(t, "a")
+			js := string(before.JSON)
+			size, label := before.Object.(*widget).Spec.Size, before.Object.GetObjectMeta().Labels["k"]
+			tc.op(t)
+			if string(before.JSON) != js || before.Object.(*widget).Spec.Size != size ||
+				before.Object.GetObjectMeta().Labels["k"] != label || before.Object.GetObjectMeta().Name != "a" {
+				t.Fatalf("shared entry changed: %s, size %d, labels %v", before.JSON, before.Object.(*widget).Spec.Size, before.Object.GetObjectMeta().Labels)
+			}
+		})
+	}
+	// A paged read sees the latest version, and its entry is the cache's.
+	if _, err := f.c.waitConsistent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	page, err := f.res.List(ctx, key("ns", ""), ListOptions{Limit: 1})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("paged list: %v, %d items", err, len(page.Items))
+	}
+	if got := page.Items[0].Object.(*widget).Spec.Size; got != 10 {
+		t.Fatalf("paged list size = %d, want 10 (the update)", got)
+	}
+	if page.Items[0] != cached(t, "a") {
+		t.Error("paged list decoded a version the cache holds")
+	}
+	// An update that changes nothing is not written.
+	rv := cached(t, "a").ModRevision
+	if _, err := f.res.Update(ctx, key("ns", "a"), func(cur meta.Object) (meta.Object, error) { return cur, nil }, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.waitConsistent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := cached(t, "a").ModRevision; got != rv {
+		t.Errorf("no-op update wrote revision %d (was %d)", got, rv)
+	}
+}
