@@ -27,7 +27,7 @@ type discoveryVersion struct {
 
 type discoveryResource struct {
 	Resource         string                 `json:"resource"`
-	ResponseKind     *gvkJSON `json:"responseKind"`
+	ResponseKind     *gvkJSON               `json:"responseKind"`
 	Scope            string                 `json:"scope"`
 	SingularResource string                 `json:"singularResource"`
 	Verbs            []string               `json:"verbs"`
@@ -37,9 +37,9 @@ type discoveryResource struct {
 }
 
 type discoverySubresource struct {
-	Subresource  string                 `json:"subresource"`
+	Subresource  string   `json:"subresource"`
 	ResponseKind *gvkJSON `json:"responseKind"`
-	Verbs        []string               `json:"verbs"`
+	Verbs        []string `json:"verbs"`
 }
 
 // gvkJSON is a GroupVersionKind with Kubernetes' lower-case JSON names
