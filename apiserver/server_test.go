@@ -564,3 +564,34 @@ func TestAggregatedDiscovery(t *testing.T) {
 		t.Fatalf("deployments with scale missing from aggregated discovery: %+v", doc)
 	}
 }
+
+func TestTooManyRequests(t *testing.T) {
+	ts := newTestServer(t, Config{MaxMutatingInFlight: 1, MaxInFlight: 1})
+	ts.s.mutating <- struct{}{} // one write in flight
+	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/namespaces/default/configmaps", strings.NewReader(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("write over the limit: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// Reads have their own budget; watches are long-running and exempt.
+	if code := ts.do(t, "GET", "/api/v1/namespaces/default/configmaps", "", "", nil); code != 200 {
+		t.Fatalf("read while writes are saturated: %d", code)
+	}
+	ts.s.inflight <- struct{}{}
+	if code := ts.do(t, "GET", "/api/v1/namespaces/default/configmaps", "", "", nil); code != 429 {
+		t.Fatalf("read over the limit: %d", code)
+	}
+	if code := ts.do(t, "GET", "/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1", "", "", nil); code != 200 {
+		t.Fatalf("watch while saturated: %d", code)
+	}
+	<-ts.s.mutating
+	<-ts.s.inflight
+	if code := ts.do(t, "POST", "/api/v1/namespaces/default/configmaps", "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}`, nil); code != 201 {
+		t.Fatalf("write after the limit cleared: %d", code)
+	}
+}
