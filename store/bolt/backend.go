@@ -57,10 +57,15 @@ func boltOptions(opts *Options, readOnly bool) *bbolt.Options {
 	}
 }
 
-// openFile opens (creating if needed) and checks a store file. It never
-// panics on a corrupt file.
+// errEmpty reports a bbolt file without any bucket: a store whose
+// creation was cut short, which Open completes.
+var errEmpty = errors.New("bolt: empty bbolt file")
+
+// openFile opens (creating if needed) and checks a store file. A corrupt
+// file gives an error wrapping ErrFormat, never a crash or a hang.
 func openFile(path string, bopts *bbolt.Options) (db *bbolt.DB, err error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+	fi, statErr := os.Stat(path)
+	if statErr == nil && fi.IsDir() {
 		return nil, fmt.Errorf("open %s: %w: is a directory", path, store.ErrInvalid)
 	}
 	defer func() {
@@ -71,28 +76,51 @@ func openFile(path string, bopts *bbolt.Options) (db *bbolt.DB, err error) {
 			db, err = nil, fmt.Errorf("open %s: %w: %v", path, ErrFormat, p)
 		}
 	}()
-	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 && !bopts.ReadOnly {
-		// A read-write open reads every page to rebuild the free list, and
-		// a page past the end of a truncated file is a SIGBUS, which no
-		// recover catches; look at the file read-only first.
-		ro := *bopts
-		ro.ReadOnly = true
-		pre, err := openFile(path, &ro)
-		if err != nil {
-			return nil, err
+	if statErr == nil && fi.Size() > 0 {
+		if err := precheck(path, bopts.Timeout); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
-		pre.Close()
 	}
 	db, err = bbolt.Open(path, 0o600, bopts)
-	switch {
-	case errors.Is(err, bberrors.ErrTimeout):
-		return nil, fmt.Errorf("open %s: locked by another process (waited %v): %w", path, bopts.Timeout, err)
-	case errors.Is(err, bberrors.ErrInvalid), errors.Is(err, bberrors.ErrVersionMismatch), errors.Is(err, bberrors.ErrChecksum):
-		return nil, fmt.Errorf("open %s: %w: %w", path, ErrFormat, err)
-	case err != nil:
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, openError(err, bopts.Timeout))
+	}
+	err = db.View(checkLayout)
+	if errors.Is(err, errEmpty) && !bopts.ReadOnly {
+		err = db.Update(initFile)
+	}
+	if errors.Is(err, errEmpty) {
+		err = fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	if err != nil {
+		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	check := func(tx *bbolt.Tx) error {
+	return db, nil
+}
+
+func openError(err error, timeout time.Duration) error {
+	switch {
+	case errors.Is(err, bberrors.ErrTimeout):
+		return fmt.Errorf("locked by another process (waited %v): %w", timeout, err)
+	case errors.Is(err, bberrors.ErrInvalid), errors.Is(err, bberrors.ErrVersionMismatch), errors.Is(err, bberrors.ErrChecksum):
+		return fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	return err
+}
+
+// precheck looks at an existing file before bbolt follows any of its pages:
+// the size against the meta page's high-water mark (a page past the end of
+// a truncated file is a SIGBUS, which no recover catches) and the page tree
+// (see checkPages). It holds a shared lock meanwhile, so a file another
+// process has open fails as locked rather than as torn.
+func precheck(path string, timeout time.Duration) error {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, ReadOnly: true})
+	if err != nil {
+		return openError(err, timeout)
+	}
+	defer db.Close()
+	return db.View(func(tx *bbolt.Tx) error {
 		fi, err := os.Stat(path)
 		if err != nil {
 			return err
@@ -100,43 +128,31 @@ func openFile(path string, bopts *bbolt.Options) (db *bbolt.DB, err error) {
 		if tx.Size() > fi.Size() {
 			return fmt.Errorf("%w: truncated (%d bytes, %d expected)", ErrFormat, fi.Size(), tx.Size())
 		}
-		if !tx.Writable() {
-			// Before bbolt follows any page (the read-write open of an
-			// existing file always comes after this read-only one).
-			if err := checkPages(path); err != nil {
-				return err
-			}
+		return checkPages(path)
+	})
+}
+
+// checkLayout checks that the file holds a Longshore store.
+func checkLayout(tx *bbolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		foreign := false
+		tx.ForEach(func([]byte, *bbolt.Bucket) error { foreign = true; return nil })
+		if foreign {
+			return fmt.Errorf("%w: a bbolt file of another program", ErrFormat)
 		}
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil {
-			foreign := false
-			tx.ForEach(func([]byte, *bbolt.Bucket) error { foreign = true; return nil })
-			if foreign || !tx.Writable() {
-				return fmt.Errorf("%w: a bbolt file of another program", ErrFormat)
-			}
-			return initFile(tx)
-		}
-		if !bytes.Equal(meta.Get(keyMagic), magic) {
-			return fmt.Errorf("%w: missing magic marker", ErrFormat)
-		}
-		if f := getInt(meta, keyFormat); f != fileFormat {
-			return fmt.Errorf("%w: file format %d, this version reads %d", ErrFormat, f, fileFormat)
-		}
-		if tx.Bucket(bucketRevs) == nil || tx.Bucket(bucketLeases) == nil {
-			return fmt.Errorf("%w: missing buckets", ErrFormat)
-		}
-		return nil
+		return errEmpty
 	}
-	if bopts.ReadOnly {
-		err = db.View(check)
-	} else {
-		err = db.Update(check)
+	if !bytes.Equal(meta.Get(keyMagic), magic) {
+		return fmt.Errorf("%w: missing magic marker", ErrFormat)
 	}
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	if f := getInt(meta, keyFormat); f != fileFormat {
+		return fmt.Errorf("%w: file format %d, this version reads %d", ErrFormat, f, fileFormat)
 	}
-	return db, nil
+	if tx.Bucket(bucketRevs) == nil || tx.Bucket(bucketLeases) == nil {
+		return fmt.Errorf("%w: missing buckets", ErrFormat)
+	}
+	return nil
 }
 
 func initFile(tx *bbolt.Tx) error {

@@ -438,8 +438,12 @@ func FuzzOpen(f *testing.F) {
 	db.Update(context.Background(), "/a", []byte("2"), 0)
 	db.Close()
 	var snap bytes.Buffer
-	db, _ = Open(seed, nil)
-	db.Snapshot(context.Background(), &snap)
+	if db, err = Open(seed, nil); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := db.Snapshot(context.Background(), &snap); err != nil {
+		f.Fatal(err)
+	}
 	db.Close()
 	f.Add(snap.Bytes())
 	f.Add([]byte("not a database"))
@@ -458,4 +462,20 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("list of an accepted file: %v", err)
 		}
 	})
+}
+
+// TestOpenCompletesEmptyFile: a bbolt file without buckets is what a crash
+// between bbolt's creation of the file and the store's first transaction
+// leaves; Open finishes the job instead of calling it foreign.
+func TestOpenCompletesEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.db")
+	bdb, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bdb.Close()
+	db := openTest(t, path, nil)
+	if _, err := db.Create(context.Background(), "/k", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
 }

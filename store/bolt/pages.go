@@ -13,7 +13,7 @@ import (
 // of pages. checkPages reads the file's page tree, as bbolt lays it out on
 // disk, and refuses any page that is out of range, of the wrong kind,
 // holds elements that overflow it, or is reached twice, before bbolt walks
-// the tree. The layout (little-endian on the platforms Longshore runs on):
+// the tree. The layout (in the machine's byte order, as bbolt writes it):
 //
 //	page header: id u64, flags u16, count u16, overflow u32 (16 bytes)
 //	meta (after the header): magic u32, version u32, page size u32,
@@ -28,7 +28,7 @@ import (
 const (
 	pageHeaderSize = 16
 	elementSize    = 16
-	metaSize       = 72
+	metaSize       = 64
 	boltMagic      = 0xED0CDAED
 	boltVersion    = 2
 	branchFlag     = 0x01
@@ -50,13 +50,13 @@ func parseMeta(b []byte) (pageMeta, bool) {
 		return pageMeta{}, false
 	}
 	m := b[pageHeaderSize : pageHeaderSize+metaSize]
-	le := binary.LittleEndian
+	le := binary.NativeEndian
 	if le.Uint32(m[0:]) != boltMagic || le.Uint32(m[4:]) != boltVersion {
 		return pageMeta{}, false
 	}
 	h := fnv.New64a()
-	h.Write(m[:64])
-	if h.Sum64() != le.Uint64(m[64:]) {
+	h.Write(m[:56])
+	if h.Sum64() != le.Uint64(m[56:]) {
 		return pageMeta{}, false
 	}
 	return pageMeta{
@@ -138,7 +138,7 @@ func (c *pageChecker) read(id uint64) (buf []byte, flags, count uint16, err erro
 	if _, err := c.f.ReadAt(hdr[:], int64(id*ps)); err != nil {
 		return nil, 0, 0, fmt.Errorf("%w: page %d: %v", ErrFormat, id, err)
 	}
-	le := binary.LittleEndian
+	le := binary.NativeEndian
 	overflow := uint64(le.Uint32(hdr[12:]))
 	if le.Uint64(hdr[0:]) != id || id+overflow >= c.meta.pgid {
 		return nil, 0, 0, fmt.Errorf("%w: page %d header", ErrFormat, id)
@@ -169,14 +169,14 @@ func (c *pageChecker) checkFreelist(id uint64) error {
 		if len(buf) < pageHeaderSize+8 {
 			return fmt.Errorf("%w: freelist page %d", ErrFormat, id)
 		}
-		n = binary.LittleEndian.Uint64(buf[pageHeaderSize:])
+		n = binary.NativeEndian.Uint64(buf[pageHeaderSize:])
 		start += 8
 	}
 	if n > (uint64(len(buf))-start)/8 {
 		return fmt.Errorf("%w: freelist page %d overflows", ErrFormat, id)
 	}
 	for i := range n {
-		if p := binary.LittleEndian.Uint64(buf[start+8*i:]); p < 2 || p >= c.meta.pgid {
+		if p := binary.NativeEndian.Uint64(buf[start+8*i:]); p < 2 || p >= c.meta.pgid {
 			return fmt.Errorf("%w: freelist page %d lists page %d", ErrFormat, id, p)
 		}
 	}
@@ -198,7 +198,7 @@ func (c *pageChecker) checkTree(id uint64, depth int) error {
 // checkPage validates one branch or leaf page (or an inline bucket page)
 // held in buf, and what it leads to.
 func (c *pageChecker) checkPage(id uint64, buf []byte, flags, count uint16, depth int) error {
-	le := binary.LittleEndian
+	le := binary.NativeEndian
 	end := uint64(len(buf))
 	if pageHeaderSize+uint64(count)*elementSize > end {
 		return fmt.Errorf("%w: page %d: %d elements overflow it", ErrFormat, id, count)
