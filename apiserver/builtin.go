@@ -86,6 +86,8 @@ func builtinStrategy(gvk meta.GroupVersionKind) *Strategy {
 			// spec.finalizers change only through /finalize.
 			obj.(*core.Namespace).Spec.Finalizers = old.(*core.Namespace).Spec.Finalizers
 		}
+	case core.SchemeGroupVersion.WithKind("Node"):
+		st.KeepStatusOnCreate = true
 	case scheduling.SchemeGroupVersion.WithKind("PriorityClass"):
 		st.Validate = validatePriorityClass
 	case core.SchemeGroupVersion.WithKind("Secret"):

@@ -278,7 +278,7 @@ func (s *Server) createObject(ctx context.Context, res *resource, namespace stri
 	m.ResourceVersion = ""
 	m.DeletionTimestamp, m.DeletionGracePeriodSeconds = nil, nil
 	m.SelfLink = ""
-	if res.strategy.HasStatus {
+	if res.strategy.HasStatus && !res.strategy.KeepStatusOnCreate {
 		clearStatus(obj)
 	}
 	if !res.strategy.NoGeneration {

@@ -97,22 +97,51 @@ func writeList(w http.ResponseWriter, r *http.Request, res *resource, out *stora
 		return apierror.NewInternal(err)
 	}
 	apiVersion, kind := res.listGVK.ToAPIVersionAndKind()
-	n := 64 + len(metaJSON)
-	for _, e := range out.Items {
-		n += len(e.JSON) + 1
+	head := fmt.Appendf(nil, `{"kind":%q,"apiVersion":%q,"metadata":`, kind, apiVersion)
+	head = append(head, metaJSON...)
+	head = append(head, `,"items":[`...)
+	if wantsYAML(r) {
+		buf := head
+		for i, e := range out.Items {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, e.JSON...)
+		}
+		writeRaw(w, r, http.StatusOK, append(buf, "]}"...))
+		return nil
 	}
-	buf := make([]byte, 0, n)
-	buf = fmt.Appendf(buf, `{"kind":%q,"apiVersion":%q,"metadata":`, kind, apiVersion)
-	buf = append(buf, metaJSON...)
-	buf = append(buf, `,"items":[`...)
+	// Stream the items through one small buffer rather than building the
+	// whole body: a list of ten thousand pods is tens of megabytes, and
+	// allocating it on every list costs garbage collection work and delays
+	// the first byte.
+	n := len(head) + len("]}")
+	for i, e := range out.Items {
+		n += len(e.JSON)
+		if i > 0 {
+			n++
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(n))
+	w.WriteHeader(http.StatusOK)
+	const chunk = 256 << 10
+	buf := make([]byte, 0, min(n, chunk))
+	buf = append(buf, head...)
 	for i, e := range out.Items {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
+		if len(buf)+len(e.JSON) > chunk && len(buf) > 0 {
+			if _, err := w.Write(buf); err != nil {
+				return nil // the client went away; nothing more to say
+			}
+			buf = buf[:0]
+		}
 		buf = append(buf, e.JSON...)
 	}
 	buf = append(buf, "]}"...)
-	writeRaw(w, r, http.StatusOK, buf)
+	w.Write(buf)
 	return nil
 }
 

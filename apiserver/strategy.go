@@ -24,6 +24,10 @@ type Strategy struct {
 	// resource keep the stored status, writes to /status keep everything
 	// else, and create clears the status.
 	HasStatus bool
+	// KeepStatusOnCreate keeps the status a client sends on create (Nodes:
+	// the kubelet registers with its capacity), where other kinds with a
+	// status subresource start with an empty status.
+	KeepStatusOnCreate bool
 	// PrepareForCreate runs after defaulting (e.g. a new Pod's phase).
 	PrepareForCreate func(obj meta.Object)
 	// PrepareForUpdate runs on main-resource updates after the status was

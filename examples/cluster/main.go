@@ -19,10 +19,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/longshore/longshore/apiserver"
+	"github.com/longshore/longshore/apiserver/authz"
+	"github.com/longshore/longshore/apiserver/client"
+	"github.com/longshore/longshore/scheduler"
 	"github.com/longshore/longshore/store/bolt"
 )
 
@@ -82,10 +86,32 @@ func run() error {
 	}
 	fmt.Printf("API server ready at %s (store: %s); kubeconfig written to %s\n", url, filepath.Join(*dataDir, "state.db"), *kubeconfig)
 	fmt.Printf("  try: kubectl --kubeconfig %s get namespaces\n", *kubeconfig)
-	fmt.Println("Running: API server (RBAC, watch cache, CRDs). Not yet wired into this example: controllers, scheduler, kubelet, proxy.")
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ctx, ln, sec.TLS) }()
+
+	// The other components talk to the API server like any client, each
+	// with its own identity (RBAC roles bootstrapped by the server).
+	running := []string{"API server (RBAC, watch cache, CRDs)"}
+	schedCfg, err := sec.ClientConfig(url, authz.UserKubeScheduler)
+	if err != nil {
+		return err
+	}
+	schedClient, err := client.New(schedCfg)
+	if err != nil {
+		return err
+	}
+	sched, err := scheduler.New(ctx, schedClient, &scheduler.Options{Logger: log.With("component", "scheduler")})
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	go func() {
+		if err := sched.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("scheduler stopped", "err", err)
+		}
+	}()
+	running = append(running, "scheduler (default profile)")
+	fmt.Println("Running:", strings.Join(running, "; "))
 	select {
 	case err := <-errc:
 		if err != nil && !errors.Is(err, net.ErrClosed) {
