@@ -1,0 +1,90 @@
+package replicaset_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"time"
+
+	"github.com/longshore/longshore/api/apps"
+	"github.com/longshore/longshore/api/core"
+	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver"
+	"github.com/longshore/longshore/apiserver/client"
+	"github.com/longshore/longshore/controller"
+	"github.com/longshore/longshore/controller/replicaset"
+	"github.com/longshore/longshore/store/memory"
+)
+
+// exampleServer starts an in-process API server on a memory store.
+func exampleServer(ctx context.Context) (*client.Client, func()) {
+	st := memory.New(nil)
+	srv, err := apiserver.New(apiserver.Config{Store: st})
+	if err != nil {
+		panic(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		panic(err)
+	}
+	hs := httptest.NewServer(srv)
+	c, err := client.New(&client.Config{Host: hs.URL})
+	if err != nil {
+		panic(err)
+	}
+	return c, func() { hs.Close(); st.Close() }
+}
+
+// startController runs the controller in a Manager.
+func startController(ctx context.Context, c *client.Client) {
+	m, err := controller.NewManager(c, nil)
+	if err != nil {
+		panic(err)
+	}
+	ctrl, _, err := replicaset.New(m.Factory(), &replicaset.Options{Metrics: m.Metrics()})
+	if err != nil {
+		panic(err)
+	}
+	_ = m.Add(ctrl)
+	go m.Start(ctx)
+}
+
+// poll calls f every 20 ms for up to 10 s until it returns true.
+func poll(f func() bool) bool {
+	for i := 0; i < 500; i++ {
+		if f() {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+func Example() {
+	ctx, cancel := context.WithCancel(context.Background())
+	c, stop := exampleServer(ctx)
+	defer stop()
+	defer cancel()
+	startController(ctx, c)
+
+	three := int32(3)
+	rs := &apps.ReplicaSet{
+		ObjectMeta: meta.ObjectMeta{Name: "web", Namespace: "default"},
+		Spec: apps.ReplicaSetSpec{
+			Replicas: &three,
+			Selector: &meta.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Template: core.PodTemplateSpec{
+				ObjectMeta: meta.ObjectMeta{Labels: map[string]string{"app": "web"}},
+				Spec:       core.PodSpec{Containers: []core.Container{{Name: "web", Image: "web:1"}}},
+			},
+		},
+	}
+	_, _ = client.MustFor[*apps.ReplicaSet](c).Create(ctx, rs, client.WriteOptions{})
+	var got *apps.ReplicaSet
+	poll(func() bool {
+		got, _ = client.MustFor[*apps.ReplicaSet](c).Namespace("default").Get(ctx, "web")
+		return got != nil && got.Status.Replicas == 3
+	})
+	pods, _ := client.MustFor[*core.Pod](c).Namespace("default").List(ctx, client.ListOptions{LabelSelector: "app=web"})
+	fmt.Println("status.replicas:", got.Status.Replicas, "pods:", len(pods.Items))
+	// Output: status.replicas: 3 pods: 3
+}
