@@ -14,12 +14,12 @@
 //
 // # Caveats
 //
-// Finalizing goes through PUT /api/v1/namespaces/{name}/finalize. A
-// server without that subresource answers 404 or 405; the controller then
-// logs it and leaves spec.finalizers alone. Longshore's API server
-// deletes a namespace at once (it does not hold it in Terminating for
-// spec.finalizers), so the controller also cleans up the content of
-// namespaces that are already gone.
+// Finalizing goes through PUT /api/v1/namespaces/{name}/finalize; the
+// server removes the namespace once no finalizer is left. A server without
+// that subresource answers 404 or 405; the controller then logs it and
+// leaves spec.finalizers alone. It also cleans up the content of
+// namespaces that are already gone (deleted by a server that does not hold
+// namespaces in Terminating).
 package namespace
 
 import (
