@@ -133,7 +133,6 @@ func TestNamespaceDeletionEmptiesIt(t *testing.T) {
 	}
 }
 
-
 func TestResources(t *testing.T) {
 	c := apitest.Start(t)
 	res, err := namespace.Resources(context.Background(), c)
