@@ -88,6 +88,8 @@ func builtinStrategy(gvk meta.GroupVersionKind) *Strategy {
 		}
 	case core.SchemeGroupVersion.WithKind("Node"):
 		st.KeepStatusOnCreate = true
+	case core.SchemeGroupVersion.WithKind("Service"):
+		st.PrepareForUpdate = func(obj, old meta.Object) { dropTypeDependentFields(obj.(*core.Service), old.(*core.Service)) }
 	case scheduling.SchemeGroupVersion.WithKind("PriorityClass"):
 		st.Validate = validatePriorityClass
 	case core.SchemeGroupVersion.WithKind("Secret"):
@@ -178,4 +180,31 @@ func (s *Server) validate(res *resource, obj, old meta.Object) error {
 		return apierror.NewInvalid(res.gvk.Kind, res.gvk.Group, obj.GetObjectMeta().Name, cs)
 	}
 	return nil
+}
+
+// dropTypeDependentFields clears, as Kubernetes does, what only
+// externally reachable services may carry when a service stops being one
+// (and the client kept the old values).
+func dropTypeDependentFields(svc, old *core.Service) {
+	external := func(t core.ServiceType) bool {
+		return t == core.ServiceTypeNodePort || t == core.ServiceTypeLoadBalancer
+	}
+	if !external(old.Spec.Type) || external(svc.Spec.Type) {
+		return
+	}
+	if svc.Spec.ExternalTrafficPolicy == old.Spec.ExternalTrafficPolicy {
+		svc.Spec.ExternalTrafficPolicy = ""
+	}
+	if svc.Spec.HealthCheckNodePort == old.Spec.HealthCheckNodePort {
+		svc.Spec.HealthCheckNodePort = 0
+	}
+	oldPorts := map[int32]bool{}
+	for _, p := range old.Spec.Ports {
+		oldPorts[p.NodePort] = true
+	}
+	for i := range svc.Spec.Ports {
+		if oldPorts[svc.Spec.Ports[i].NodePort] {
+			svc.Spec.Ports[i].NodePort = 0
+		}
+	}
 }

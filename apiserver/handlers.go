@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -313,8 +314,17 @@ func (s *Server) createObject(ctx context.Context, res *resource, namespace stri
 		if res.gvk.Kind == "Event" && res.gvk.Group == "" {
 			ttl = time.Hour // Kubernetes' default --event-ttl
 		}
+		svc, isService := obj.(*core.Service)
+		if isService && !p.dryRun {
+			if err := s.alloc.allocate(ctx, svc, nil); err != nil {
+				return nil, err
+			}
+		}
 		e, err := res.store.Create(ctx, res.key(m.Namespace, m.Name), obj, storage.CreateOptions{DryRun: p.dryRun, TTL: ttl})
 		if err != nil {
+			if isService && !p.dryRun {
+				s.alloc.releaseUnused(ctx, svc, nil)
+			}
 			if generated && errors.Is(err, store.ErrExists) && attempt < 8 {
 				continue
 			}
@@ -399,7 +409,9 @@ var errCreateOnUpdate = errors.New("create on update")
 func (s *Server) updateObject(ctx context.Context, res *resource, namespace, name string, fn func(cur meta.Object) (meta.Object, error), p updateParams) (*storage.Entry, bool, error) {
 	key := res.key(namespace, name)
 	var deleteAfter bool
+	var serviceBefore, serviceAfter *core.Service
 	e, err := res.store.Update(ctx, key, func(cur meta.Object) (meta.Object, error) {
+		serviceBefore, serviceAfter = nil, nil
 		old := cur.DeepCopyObject()
 		obj, err := fn(cur)
 		if err != nil {
@@ -433,7 +445,7 @@ func (s *Server) updateObject(ctx context.Context, res *resource, namespace, nam
 			if res.strategy.HasStatus {
 				copyStatus(obj, old)
 			}
-			if !res.strategy.NoGeneration && !specEqual(obj, old) {
+			if !res.strategy.NoGeneration && !sameSpec(obj, old) {
 				m.Generation = om.Generation + 1
 			}
 			if res.strategy.PrepareForUpdate != nil {
@@ -458,6 +470,13 @@ func (s *Server) updateObject(ctx context.Context, res *resource, namespace, nam
 		if err := s.admission.Validate(ctx, attrs); err != nil {
 			return nil, admissionError(err, res, name)
 		}
+		if svc, ok := obj.(*core.Service); ok && !p.dryRun && p.subresource == "" && !p.metadataOnly {
+			oldSvc := old.(*core.Service)
+			if err := s.alloc.allocate(ctx, svc, oldSvc); err != nil {
+				return nil, err
+			}
+			serviceBefore, serviceAfter = oldSvc, svc
+		}
 		nm := obj.GetObjectMeta()
 		deleteAfter = nm.DeletionTimestamp != nil && len(nm.Finalizers) == 0 &&
 			nm.DeletionGracePeriodSeconds != nil && *nm.DeletionGracePeriodSeconds == 0
@@ -477,9 +496,13 @@ func (s *Server) updateObject(ctx context.Context, res *resource, namespace, nam
 		}
 		return nil, false, s.storageError(err, res, name)
 	}
+	if serviceAfter != nil && e.ModRevision != 0 {
+		s.alloc.releaseUnused(ctx, serviceBefore, e.Object.(*core.Service))
+	}
 	if deleteAfter && !p.dryRun {
 		// The last finalizer is gone from an object being deleted: finish.
 		if de, err := res.store.Delete(ctx, key, nil, false); err == nil {
+			s.deleted(ctx, de)
 			return de, false, nil
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nil, false, s.storageError(err, res, name)
@@ -664,6 +687,9 @@ func (s *Server) deleteObject(ctx context.Context, res *resource, namespace, nam
 				return nil, false, s.storageError(err, res, name)
 			}
 			if de != nil {
+				if !isDry {
+					s.deleted(ctx, de)
+				}
 				return de, true, nil
 			}
 			return e, true, nil
@@ -675,6 +701,9 @@ func (s *Server) deleteObject(ctx context.Context, res *resource, namespace, nam
 	}, isDry)
 	if err != nil {
 		return nil, false, s.storageError(err, res, name)
+	}
+	if !isDry {
+		s.deleted(ctx, de)
 	}
 	return de, true, nil
 }
@@ -928,4 +957,55 @@ func admissionError(err error, res *resource, name string) error {
 		return ae
 	}
 	return apierror.NewForbidden(res.gr(), name, err.Error())
+}
+
+// sameSpec answers specEqual's question (equal apart from metadata and
+// status?) more cheaply on the common path: when the Go values of every
+// other top-level field are deeply equal, their JSON is too, so the two
+// JSON encodings and map round trips of specEqual are skipped. A reflective
+// difference may still encode alike (nil and empty slices, say), so then
+// specEqual decides.
+func sameSpec(a, b meta.Object) bool {
+	return deepEqualOutsideMeta(a, b) || specEqual(a, b)
+}
+
+var (
+	typeMetaType   = reflect.TypeFor[meta.TypeMeta]()
+	objectMetaType = reflect.TypeFor[meta.ObjectMeta]()
+)
+
+// deepEqualOutsideMeta compares a and b field by field, skipping the
+// embedded TypeMeta and ObjectMeta and the status field: the fields
+// specEqual drops. Anything else, unexported fields included, is compared,
+// so a true answer is never wrong.
+func deepEqualOutsideMeta(a, b meta.Object) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	if va.Type() != vb.Type() || va.Kind() != reflect.Pointer || va.IsNil() || vb.IsNil() || va.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	va, vb = va.Elem(), vb.Elem()
+	t := va.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous && (f.Type == typeMetaType || f.Type == objectMetaType) {
+			continue
+		}
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == "status" {
+			continue
+		}
+		if !f.IsExported() {
+			return false // not comparable through Interface; let specEqual decide
+		}
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			return false
+		}
+	}
+	return true
+}
+
+// deleted releases what a deleted object held (a Service's addresses).
+func (s *Server) deleted(ctx context.Context, e *storage.Entry) {
+	if svc, ok := e.Object.(*core.Service); ok {
+		s.alloc.releaseUnused(ctx, svc, nil)
+	}
 }

@@ -83,6 +83,9 @@ type Config struct {
 	// MaxInFlight and MaxMutatingInFlight cap concurrent non-mutating and
 	// mutating requests (429 beyond; long-running watches don't count).
 	MaxInFlight, MaxMutatingInFlight int
+	// ServiceCIDR is the range Services' ClusterIPs come from (default
+	// DefaultServiceCIDR); NodePortRange the node ports ("30000-32767").
+	ServiceCIDR, NodePortRange string
 	// RootCAData is the cluster CA bundle published in every namespace as
 	// the kube-root-ca.crt ConfigMap and mounted into pods with their
 	// service account token (NewSecure sets it).
@@ -121,6 +124,7 @@ type Server struct {
 	admission          *admission.Chain
 	metrics            *metrics
 	audit              *auditLog
+	alloc              *serviceAllocator
 	ready              chan struct{}
 	readyOnce          sync.Once
 }
@@ -240,6 +244,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.AuditLog != nil {
 		s.audit = &auditLog{w: cfg.AuditLog}
 	}
+	alloc, err := newServiceAllocator(cfg.Store, cfg.ServiceCIDR, cfg.NodePortRange)
+	if err != nil {
+		return nil, err
+	}
+	s.alloc = alloc
 	for _, k := range s.scheme.Kinds() {
 		if k.GVR.Resource == "" || !k.HasList() {
 			continue // served only as a subresource body (Scale, Binding)
@@ -405,6 +414,9 @@ func (s *Server) bootstrap(ctx context.Context) error {
 			return fmt.Errorf("namespace %s: %w", name, err)
 		}
 		s.namespaceCreated(ctx, name)
+	}
+	if err := s.bootstrapKubernetesService(ctx); err != nil {
+		return err
 	}
 	pcs, _ := s.lookup(gvrPriorityClasses)
 	for _, pc := range scheduling.SystemClasses() {

@@ -24,6 +24,12 @@
 //     RetryInterval after any failure. Metrics records sync durations,
 //     failures and the size of what is programmed on a caller's
 //     prometheus.Registerer.
+//   - A Controller wires the two to the API server: Service and Endpoints
+//     informers (package controller, shared through a Factory if given)
+//     feed the Tracker, and a Runner drives the Backend. Controller.Run
+//     waits for the informers' first lists before the first full sync, so
+//     that a restarting proxy never programs an empty table over a
+//     working one; Run(ctx, client, backend, opts) does it all in one call.
 //
 // # Model
 //

@@ -263,13 +263,29 @@ func (c *Cacher) syncOnce(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// apply folds one store event into the caches.
+// apply folds one store event into the caches. The object is decoded
+// before the write lock is taken: decoding (a JSON decode and encode) is
+// the slow part, and every read and watch waits while the lock is held.
 func (c *Cacher) apply(ev store.Event) {
+	var r *Resource
+	var decoded *Entry
+	if ev.Type == store.EventPut {
+		c.mu.RLock()
+		r = c.resourceForLocked(ev.KV.Key)
+		c.mu.RUnlock()
+		if r != nil {
+			// On an error, applyLocked decodes again and reports it.
+			decoded, _ = r.decode(&ev.KV, ev.KV.ModRevision)
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ev.Type != store.EventProgress {
-		if r := c.resourceForLocked(ev.KV.Key); r != nil {
-			r.applyLocked(ev)
+		if cur := c.resourceForLocked(ev.KV.Key); cur != nil {
+			if cur != r {
+				decoded = nil // registered meanwhile: decode with its config
+			}
+			cur.applyLocked(ev, decoded)
 		}
 	}
 	c.setRVLocked(ev.Revision)
@@ -425,15 +441,20 @@ func (r *Resource) notifyLocked() {
 	r.notify = make(chan struct{})
 }
 
-func (r *Resource) applyLocked(ev store.Event) {
+// applyLocked folds ev into the resource. decoded, if not nil, is the
+// entry of a put event, decoded beforehand.
+func (r *Resource) applyLocked(ev store.Event, decoded *Entry) {
 	prev, _ := r.items.Get(&Entry{Key: ev.KV.Key})
 	var out *Event
 	switch ev.Type {
 	case store.EventPut:
-		e, err := r.decode(&ev.KV, ev.KV.ModRevision)
-		if err != nil {
-			r.c.log.Error("skipping undecodable object", "key", ev.KV.Key, "err", err)
-			return
+		e := decoded
+		if e == nil {
+			var err error
+			if e, err = r.decode(&ev.KV, ev.KV.ModRevision); err != nil {
+				r.c.log.Error("skipping undecodable object", "key", ev.KV.Key, "err", err)
+				return
+			}
 		}
 		r.items.ReplaceOrInsert(e)
 		out = &Event{Type: meta.Added, Revision: ev.Revision, Object: e}

@@ -9,7 +9,10 @@
 //
 // For each service count it reports: a full sync (the table deleted and
 // rebuilt in one batch) and one endpoint changed (median and worst of
-// -changes runs), for the netlink backend and for nft -f.
+// -changes runs), for the netlink backend and for nft -f. The backend's
+// default layout is measured (maps: a service is map elements only) with
+// its text form for nft -f; -chains, -flat and -numgen-maps measure the
+// chain-per-service layouts, with the chain text form for nft -f.
 package main
 
 import (
@@ -42,6 +45,7 @@ func main() {
 	withNft := flag.Bool("nft", true, "also measure nft -f with the same rules")
 	shards := flag.Int("shards", 0, "nftables.Options.Shards for the netlink backend (the nft -f ruleset is always one table)")
 	flat := flag.Bool("flat", false, "nftables.Options.Flat for the netlink backend (no chain per endpoint)")
+	chains := flag.Bool("chains", false, "nftables.Options.Chains for the netlink backend (the chain-per-service layout of earlier versions; default: the maps layout)")
 	numgenMaps := flag.Bool("numgen-maps", false, "pick endpoints with a numgen vmap per service (kube-proxy's form) instead of a cascade of numgen rules, in both methods")
 	flag.Parse()
 	if os.Geteuid() != 0 {
@@ -53,13 +57,13 @@ func main() {
 		if err != nil || n <= 0 || n*(*endpoints) > 120000 {
 			log.Fatalf("bad service count %q (at most 120000 endpoints in all)", f)
 		}
-		if err := run(n, *endpoints, *changes, *withNft, *numgenMaps, *flat, *shards); err != nil {
+		if err := run(n, *endpoints, *changes, *withNft, *numgenMaps, *flat, *chains, *shards); err != nil {
 			log.Fatal(err)
 		}
 	}
 }
 
-func run(n, eps, changes int, withNft, numgenMaps, flat bool, shards int) error {
+func run(n, eps, changes int, withNft, numgenMaps, flat, chains bool, shards int) error {
 	ns := "ls-bench-" + randomID()
 	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
 		return fmt.Errorf("ip netns add: %v: %s", err, out)
@@ -82,6 +86,7 @@ func run(n, eps, changes int, withNft, numgenMaps, flat bool, shards int) error 
 		exec.Command("ip", "netns", "del", ns).Run()
 	}()
 	useMaps = numgenMaps
+	textMaps = !chains && !flat && !numgenMaps
 
 	tracker, state := proxy.NewTracker(nil), proxy.NewState()
 	for i := range n {
@@ -90,7 +95,7 @@ func run(n, eps, changes int, withNft, numgenMaps, flat bool, shards int) error 
 	}
 	tracker.Apply(state)
 
-	b, err := nftables.New(&nftables.Options{NetNSPath: "/run/netns/" + ns, Families: []nftables.Family{nftables.IPv4}, NumgenMaps: numgenMaps, Shards: shards, Flat: flat})
+	b, err := nftables.New(&nftables.Options{NetNSPath: "/run/netns/" + ns, Families: []nftables.Family{nftables.IPv4}, NumgenMaps: numgenMaps, Shards: shards, Flat: flat, Chains: chains})
 	if err != nil {
 		return err
 	}
@@ -125,8 +130,13 @@ func run(n, eps, changes int, withNft, numgenMaps, flat bool, shards int) error 
 	}
 	p := b.Programmed()
 	method := "netlink"
-	if flat {
+	switch {
+	case flat:
 		method += "/flat"
+	case numgenMaps:
+		method += "/vmaps"
+	case chains:
+		method += "/chains"
 	}
 	if shards > 1 {
 		method += fmt.Sprintf("/%d", shards)
@@ -150,7 +160,12 @@ func runNft(ns string, n, eps, changes int) error {
 	}
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "ruleset.nft")
-	if err := os.WriteFile(file, []byte(fullRuleset(n, eps)), 0o600); err != nil {
+	full := fullRuleset
+	change := oneEndpointChange
+	if textMaps {
+		full, change = fullRulesetMaps, oneEndpointChangeMaps
+	}
+	if err := os.WriteFile(file, []byte(full(n, eps)), 0o600); err != nil {
 		return err
 	}
 	// nft runs the command and returns its wall and CPU (user+sys) time.
@@ -163,14 +178,14 @@ func runNft(ns string, n, eps, changes int) error {
 		}
 		return time.Since(start), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 	}
-	var full, fullCPU time.Duration
+	var fullWall, fullCPU time.Duration
 	for range 2 {
 		d, cpu, err := nft(file)
 		if err != nil {
 			return err
 		}
-		if d > full {
-			full, fullCPU = d, cpu
+		if d > fullWall {
+			fullWall, fullCPU = d, cpu
 		}
 	}
 	var one, oneCPU []time.Duration
@@ -178,7 +193,7 @@ func runNft(ns string, n, eps, changes int) error {
 	for k := range changes {
 		i := (k * 7919) % n
 		path := filepath.Join(dir, fmt.Sprintf("change%d.nft", k))
-		if err := os.WriteFile(path, []byte(oneEndpointChange(i, eps, gen[i], k+1)), 0o600); err != nil {
+		if err := os.WriteFile(path, []byte(change(i, eps, gen[i], k+1)), 0o600); err != nil {
 			return err
 		}
 		gen[i] = k + 1
@@ -190,7 +205,7 @@ func runNft(ns string, n, eps, changes int) error {
 		oneCPU = append(oneCPU, cpu)
 	}
 	fmt.Printf("%-9d %-8s %22s %22s %12s\n", n, "nft -f",
-		round(full)+" ("+round(fullCPU)+")", round(median(one))+" ("+round(median(oneCPU))+")", round(slices.Max(one)))
+		round(fullWall)+" ("+round(fullCPU)+")", round(median(one))+" ("+round(median(oneCPU))+")", round(slices.Max(one)))
 	return exec.Command("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", "longshore").Run()
 }
 

@@ -39,19 +39,24 @@ func benchState(tb testing.TB, n, eps int) (*proxy.Tracker, *proxy.State) {
 // building and encoding the batch (google/nftables encodes each message
 // as it is queued), without sending it.
 func BenchmarkBuildFullSync(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
-			_, st := benchState(b, n, 10)
-			b.ReportAllocs()
-			for b.Loop() {
-				c, err := gnft.New()
-				if err != nil {
-					b.Fatal(err)
+	for _, l := range []struct {
+		name string
+		l    layout
+	}{{"maps", layout{maps: true}}, {"chains", layout{}}} {
+		for _, n := range []int{1000, 10000} {
+			b.Run(fmt.Sprintf("layout=%s/services=%d", l.name, n), func(b *testing.B) {
+				_, st := benchState(b, n, 10)
+				b.ReportAllocs()
+				for b.Loop() {
+					c, err := gnft.New()
+					if err != nil {
+						b.Fatal(err)
+					}
+					tb := newTable(famOf(IPv4), DefaultTable, 0)
+					tb.rebuild(c, st, l.l, func(proxy.ServicePortName) int { return 0 })
 				}
-				tb := newTable(famOf(IPv4), DefaultTable, 0)
-				tb.rebuild(c, st, layout{}, func(proxy.ServicePortName) int { return 0 })
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -60,8 +65,11 @@ func BenchmarkBuildFullSync(b *testing.B) {
 // a pod IP; each connection reads the pod's name and closes. Bounded by
 // -benchtime (e.g. -benchtime=2000x).
 func BenchmarkDataPlane(b *testing.B) {
-	for _, opts := range []Options{{}, {Flat: true}} {
-		b.Run(fmt.Sprintf("flat=%v", opts.Flat), func(b *testing.B) { benchDataPlane(b, opts) })
+	for _, l := range []struct {
+		name string
+		opts Options
+	}{{"maps", Options{}}, {"chains", Options{Chains: true}}, {"flat", Options{Flat: true}}} {
+		b.Run("layout="+l.name, func(b *testing.B) { benchDataPlane(b, l.opts) })
 	}
 }
 

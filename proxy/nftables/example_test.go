@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/proxy"
 	"github.com/longshore/longshore/proxy/nftables"
 )
@@ -17,12 +18,23 @@ func ExampleFamily() {
 	// Output: ip ip6
 }
 
-// A node's proxy: the tracker is fed by informers, the runner keeps the
-// kernel's tables in line. It needs root (CAP_NET_ADMIN), so this example
+// A node's proxy: a proxy.Controller feeds the tracker from Service and
+// Endpoints informers on the API server and keeps the kernel's tables in
+// line. It needs root (CAP_NET_ADMIN) and an API server, so this example
 // is compiled but not run.
 func Example() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	cfg, err := client.LoadKubeconfig("/etc/longshore/node.kubeconfig", "")
+	if err != nil {
+		slog.Error("kubeconfig", "err", err)
+		return
+	}
+	c, err := client.New(cfg)
+	if err != nil {
+		slog.Error("client", "err", err)
+		return
+	}
 	backend, err := nftables.New(&nftables.Options{NetNSPath: "/run/netns/node"})
 	if err != nil {
 		slog.Error("nftables", "err", err)
@@ -34,11 +46,8 @@ func Example() {
 		slog.Error("metrics", "err", err)
 		return
 	}
-	tracker := proxy.NewTracker(nil)
-	// Informer handlers call tracker.OnServiceUpdate and
-	// tracker.OnEndpointsUpdate from here on.
-	runner := proxy.NewRunner(tracker, backend, &proxy.RunnerOptions{Metrics: metrics})
-	if err := runner.Run(ctx); err != nil && ctx.Err() == nil {
+	err = proxy.Run(ctx, c, backend, &proxy.ControllerOptions{Runner: &proxy.RunnerOptions{Metrics: metrics}})
+	if err != nil && ctx.Err() == nil {
 		slog.Error("proxy", "err", err)
 	}
 	// On shutdown for good, remove the tables.

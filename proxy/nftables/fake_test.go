@@ -66,7 +66,14 @@ func (f *fakeConn) AddSet(s *nftables.Set, e []nftables.SetElement) error {
 func (f *fakeConn) DelSet(s *nftables.Set) { f.rec("delete set %s %s", tname(s.Table), s.Name) }
 func (f *fakeConn) SetAddElements(s *nftables.Set, e []nftables.SetElement) error {
 	for _, el := range e {
-		f.rec("add element %s %s %x goto %s", tname(s.Table), s.Name, el.Key, el.VerdictData.Chain)
+		switch {
+		case el.VerdictData != nil:
+			f.rec("add element %s %s %x goto %s", tname(s.Table), s.Name, el.Key, el.VerdictData.Chain)
+		case len(el.Val) > 0:
+			f.rec("add element %s %s %x : %x", tname(s.Table), s.Name, el.Key, el.Val)
+		default:
+			f.rec("add element %s %s %x", tname(s.Table), s.Name, el.Key)
+		}
 	}
 	return nil
 }

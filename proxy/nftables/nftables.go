@@ -42,8 +42,9 @@ type Options struct {
 	// syncs need room for the whole batch and its acknowledgements.
 	// Default 256 MiB (the kernel doubles it).
 	SocketBuffer int
-	// Flat puts each endpoint's rules (hairpin mark, affinity, DNAT)
-	// into the service chain instead of a chain per endpoint. The kernel
+	// Flat, a variant of the Chains layout (it implies Chains), puts each
+	// endpoint's rules (hairpin mark, affinity, DNAT) into the service
+	// chain instead of a chain per endpoint. The kernel
 	// walks every chain of the namespace on each transaction, so ten
 	// chains per service make every change slower as services grow; Flat
 	// has one or two chains per service. The hairpin mark then applies to
@@ -57,17 +58,29 @@ type Options struct {
 	// size of the tables it touches: shards make one-service changes
 	// cheaper when there are thousands of services, at the price of a
 	// map lookup per shard in each hook for new connections (and, in the
-	// filter hooks, for every packet). Changing Shards leaves the tables
-	// of the old layout behind; Cleanup with the old Options removes them.
+	// filter hooks, for every packet). The default maps layout does not
+	// need shards for speed: its changes cost the same at any size.
+	// Changing Shards leaves the tables of the old layout behind; Cleanup
+	// with the old Options removes them.
 	Shards int
-	// NumgenMaps picks endpoints with one `numgen random mod N vmap {...}`
-	// rule per service port, as kube-proxy does, instead of the default
+	// NumgenMaps, a variant of the Chains layout (it implies Chains),
+	// picks endpoints with one `numgen random mod N vmap {...}` rule per
+	// service port, as kube-proxy does, instead of the Chains layout's
 	// cascade of `numgen random mod (N-i) == 0 goto ep-i` rules (the same
 	// uniform choice). Each vmap is an anonymous set, and the kernel names
 	// a new anonymous set by scanning every set of the table, so syncs
 	// grow quadratically with the number of services: see the package
 	// documentation for figures.
 	NumgenMaps bool
+	// Chains selects the layout of earlier versions, with a chain per
+	// service port (svc-<hash>) picking among a chain per endpoint
+	// (ep-<hash>) by a cascade of numgen rules. Flat and NumgenMaps are
+	// variants of it and imply it. The default layout instead keeps a
+	// fixed, small set of chains and programs a service port as map
+	// elements only, which keeps the kernel's per-transaction work
+	// independent of the number of services: see the package
+	// documentation.
+	Chains bool
 	// Logger receives debug messages; nil discards.
 	Logger *slog.Logger
 }
@@ -202,7 +215,8 @@ func newBackend(c conn, o *Options) (*Backend, error) {
 	if o.Flat && o.NumgenMaps {
 		return nil, errors.New("nftables: Flat and NumgenMaps exclude each other")
 	}
-	b := &Backend{conn: c, log: log, layout: layout{numgenMaps: o.NumgenMaps, flat: o.Flat}}
+	b := &Backend{conn: c, log: log, layout: layout{numgenMaps: o.NumgenMaps, flat: o.Flat,
+		maps: !o.Chains && !o.Flat && !o.NumgenMaps}}
 	seen := map[Family]bool{}
 	for _, f := range families {
 		if (f != IPv4 && f != IPv6) || seen[f] {
@@ -266,6 +280,7 @@ func (b *Backend) Sync(ctx context.Context, state *proxy.State, changes *proxy.C
 				t.reconcile(b.conn, n, state, b.layout)
 			}
 		}
+		t.flushElems(b.conn)
 	}
 	return b.flush("sync")
 }
@@ -325,6 +340,8 @@ type table struct {
 	table *nftables.Table
 	sets  map[string]*nftables.Set
 	ports map[proxy.ServicePortName]*portRecord
+	// m is the record of the maps layout (Options.Chains unset).
+	m     mapsState
 	built bool
 	// rules and elements count what is programmed.
 	rules, elements int
@@ -342,14 +359,17 @@ type portRecord struct {
 	elements int
 }
 
-// layout is how service chains are built (Options.NumgenMaps, Flat).
+// layout is how service ports are programmed: maps (the default), or
+// chains per service port (Options.Chains, NumgenMaps, Flat).
 type layout struct {
-	numgenMaps, flat bool
+	numgenMaps, flat, maps bool
 }
 
 // elem is one element of a verdict map.
 type elem struct {
 	set, key, chain string
+	// ext marks an external IP or node port (masqueraded).
+	ext bool
 }
 
 func newTable(f fam, name string, shard int) *table {
@@ -372,6 +392,7 @@ func (t *table) reset() {
 		t.sets[s.name] = &nftables.Set{Table: t.table, Name: s.name, IsMap: true, Concatenation: true,
 			KeyType: s.key, DataType: nftables.TypeVerdict}
 	}
+	t.resetMaps()
 }
 
 func (t *table) chain(name string) *nftables.Chain {
@@ -429,6 +450,9 @@ func (t *table) rebuild(c conn, state *proxy.State, l layout, shardOf func(proxy
 	t.addRule(c, chainReject, &expr.Reject{Type: unix.NFT_REJECT_ICMP_UNREACH, Code: t.f.rejectCode})
 	t.rules = 15
 	t.built = true
+	if l.maps {
+		t.buildMaps(c)
+	}
 
 	names := make([]proxy.ServicePortName, 0, len(state.Services))
 	for n := range state.Services {
@@ -440,6 +464,7 @@ func (t *table) rebuild(c conn, state *proxy.State, l layout, shardOf func(proxy
 	for _, n := range names {
 		t.reconcile(c, n, state, l)
 	}
+	t.flushElems(c)
 }
 
 // desired is what a service port should program in a table.
@@ -451,7 +476,10 @@ type desired struct {
 	elems    []elem
 }
 
-func (t *table) want(n proxy.ServicePortName, sp *proxy.ServicePort, state *proxy.State) *desired {
+// want computes what a service port should program; with chains unset
+// (the maps layout) it names no per-service or per-endpoint chains, and
+// the elements pointing at the service leave chain empty.
+func (t *table) want(n proxy.ServicePortName, sp *proxy.ServicePort, state *proxy.State, chains bool) *desired {
 	d := &desired{affinity: sp.SessionAffinity == proxy.AffinityClientIP}
 	aff := ""
 	if d.affinity {
@@ -460,17 +488,22 @@ func (t *table) want(n proxy.ServicePortName, sp *proxy.ServicePort, state *prox
 	for _, ep := range state.Endpoints[n] {
 		if ep.Ready && t.f.has(ep.IP) {
 			d.eps = append(d.eps, ep)
-			d.epNames = append(d.epNames, epChainName(n, ep, aff))
+			if chains {
+				d.epNames = append(d.epNames, epChainName(n, ep, aff))
+			}
 		}
 	}
-	svc, ext := svcChainName(n), extChainName(n)
+	var svc, ext string
+	if chains {
+		svc, ext = svcChainName(n), extChainName(n)
+	}
 	ipMap, nodeMap, target, extTarget := mapServiceIPs, mapNodePorts, svc, ext
 	if len(d.eps) == 0 {
 		ipMap, nodeMap, target, extTarget = mapNoEndpointIPs, mapNoEndpointNode, chainReject, chainReject
 	}
 	for _, ip := range sp.ClusterIPs {
 		if t.f.has(ip) {
-			d.elems = append(d.elems, elem{ipMap, string(ipProtoPortKey(t.f, ip, sp.Protocol, sp.Port)), target})
+			d.elems = append(d.elems, elem{ipMap, string(ipProtoPortKey(t.f, ip, sp.Protocol, sp.Port)), target, false})
 		}
 	}
 	if len(d.elems) == 0 {
@@ -478,12 +511,12 @@ func (t *table) want(n proxy.ServicePortName, sp *proxy.ServicePort, state *prox
 	}
 	for _, ip := range sp.ExternalIPs {
 		if t.f.has(ip) {
-			d.elems = append(d.elems, elem{ipMap, string(ipProtoPortKey(t.f, ip, sp.Protocol, sp.Port)), extTarget})
+			d.elems = append(d.elems, elem{ipMap, string(ipProtoPortKey(t.f, ip, sp.Protocol, sp.Port)), extTarget, true})
 			d.ext = len(d.eps) > 0
 		}
 	}
 	if sp.NodePort != 0 {
-		d.elems = append(d.elems, elem{nodeMap, string(protoPortKey(sp.Protocol, sp.NodePort)), extTarget})
+		d.elems = append(d.elems, elem{nodeMap, string(protoPortKey(sp.Protocol, sp.NodePort)), extTarget, true})
 		d.ext = len(d.eps) > 0
 	}
 	return d
@@ -494,11 +527,15 @@ func (t *table) want(n proxy.ServicePortName, sp *proxy.ServicePort, state *prox
 // chain's content is a function of its name, except the service chain,
 // which is rewritten when its endpoint list changes.
 func (t *table) reconcile(c conn, n proxy.ServicePortName, state *proxy.State, l layout) {
+	if l.maps {
+		t.reconcileMaps(c, n, state)
+		return
+	}
 	old := t.ports[n]
 	var d *desired
 	var sp *proxy.ServicePort
 	if sp = state.Services[n]; sp != nil {
-		d = t.want(n, sp, state)
+		d = t.want(n, sp, state, true)
 	}
 	if old == nil && d == nil {
 		return

@@ -43,7 +43,7 @@ type harness struct {
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	fake := &fakeConn{}
-	b, err := newBackend(fake, &Options{Families: []Family{IPv4}})
+	b, err := newBackend(fake, &Options{Families: []Family{IPv4}, Chains: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +355,7 @@ func TestOptionsValidation(t *testing.T) {
 
 func TestFamiliesGetTheirOwnAddresses(t *testing.T) {
 	fake := &fakeConn{}
-	b, err := newBackend(fake, nil) // both families by default
+	b, err := newBackend(fake, &Options{Chains: true}) // both families by default
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,7 +452,7 @@ func TestCancelledContextSendsNothing(t *testing.T) {
 
 func TestShardedSyncTouchesOneTable(t *testing.T) {
 	fake := &fakeConn{}
-	b, err := newBackend(fake, &Options{Families: []Family{IPv4}, Shards: 4})
+	b, err := newBackend(fake, &Options{Families: []Family{IPv4}, Shards: 4, Chains: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,25 @@ type Call struct {
 	Changes *proxy.ChangeSet
 	// Services is the number of service ports in the state.
 	Services int
+	// Ports and Endpoints are a copy of the state's service ports and
+	// endpoints at the time of a Sync or FullSync.
+	Ports     map[proxy.ServicePortName]proxy.ServicePort
+	Endpoints map[proxy.ServicePortName][]proxy.Endpoint
+}
+
+// snapshot copies what a State holds; Tracker.Apply replaces the values
+// it changes rather than mutating them, so shallow copies stay valid.
+func snapshot(c Call, state *proxy.State) Call {
+	c.Services = len(state.Services)
+	c.Ports = make(map[proxy.ServicePortName]proxy.ServicePort, len(state.Services))
+	for n, sp := range state.Services {
+		c.Ports[n] = *sp
+	}
+	c.Endpoints = make(map[proxy.ServicePortName][]proxy.Endpoint, len(state.Endpoints))
+	for n, eps := range state.Endpoints {
+		c.Endpoints[n] = append([]proxy.Endpoint(nil), eps...)
+	}
+	return c
 }
 
 // FakeBackend is an in-memory proxy.Backend that records its calls, for
@@ -56,12 +75,12 @@ func (f *FakeBackend) record(c Call) error {
 
 // Sync records the call.
 func (f *FakeBackend) Sync(_ context.Context, state *proxy.State, changes *proxy.ChangeSet) error {
-	return f.record(Call{Method: "Sync", Changes: changes, Services: len(state.Services)})
+	return f.record(snapshot(Call{Method: "Sync", Changes: changes}, state))
 }
 
 // FullSync records the call.
 func (f *FakeBackend) FullSync(_ context.Context, state *proxy.State) error {
-	return f.record(Call{Method: "FullSync", Services: len(state.Services)})
+	return f.record(snapshot(Call{Method: "FullSync"}, state))
 }
 
 // Cleanup records the call.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -46,6 +47,7 @@ func Run(t *testing.T, newEnv func(t *testing.T) *Env) {
 		{"SpreadsOverEndpoints", testSpread},
 		{"RemovedEndpointStopsReceiving", testRemoved},
 		{"ClientIPAffinitySticks", testAffinity},
+		{"AffinityLeavesRemovedEndpoint", testAffinityRemoved},
 		{"NoEndpointsRefusedFast", testNoEndpoints},
 		{"UDP", testUDP},
 		{"NodePort", testNodePort},
@@ -177,6 +179,35 @@ func testAffinity(t *testing.T, c *checker) {
 	got := c.count("tcp", c.vip(), 20)
 	if len(got) != 1 {
 		t.Errorf("with ClientIP affinity one client must stick to one endpoint, got %v", got)
+	}
+}
+
+// testAffinityRemoved removes the endpoint a client sticks to: the client
+// must move to a live endpoint and stick there.
+func testAffinityRemoved(t *testing.T, c *checker) {
+	c.tracker.OnServiceUpdate(nil, c.service(proxy.TCP, true))
+	c.tracker.OnEndpointsUpdate(nil, c.endpoints(c.env.Servers...))
+	c.sync()
+	got := c.count("tcp", c.vip(), 5)
+	if len(got) != 1 {
+		t.Fatalf("with ClientIP affinity one client must stick to one endpoint, got %v", got)
+	}
+	var rest []*Server
+	for _, s := range c.env.Servers {
+		if got[s.Name] == 0 {
+			rest = append(rest, s)
+		}
+	}
+	c.tracker.OnEndpointsUpdate(nil, c.endpoints(rest...))
+	c.sync()
+	got = c.count("tcp", c.vip(), 10)
+	if len(got) != 1 {
+		t.Errorf("after its endpoint left, the client must stick to one new endpoint, got %v", got)
+	}
+	for name := range got {
+		if !slices.ContainsFunc(rest, func(s *Server) bool { return s.Name == name }) {
+			t.Errorf("answer from %q, which is no longer an endpoint: %v", name, got)
+		}
 	}
 }
 
