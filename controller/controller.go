@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -126,15 +127,25 @@ func EnqueueObject[T meta.Object]() MapFunc[T] {
 }
 
 // EnqueueOwner maps an object to a request for its controller owner when
-// that owner is of kind (e.g. "ReplicaSet"); the owner is assumed to live
-// in the object's namespace.
+// that owner is of kind: "ReplicaSet" matches that kind in any API group,
+// "ReplicaSet.apps" only in the apps group (a custom resource may reuse a
+// built-in kind's name). The owner is assumed to live in the object's
+// namespace.
 func EnqueueOwner[T meta.Object](kind string) MapFunc[T] {
+	kind, group, withGroup := strings.Cut(kind, ".")
 	return func(obj T) []Request {
 		m := obj.GetObjectMeta()
-		if ref := meta.GetControllerOf(m); ref != nil && ref.Kind == kind {
-			return []Request{{Namespace: m.Namespace, Name: ref.Name}}
+		ref := meta.GetControllerOf(m)
+		if ref == nil || ref.Kind != kind {
+			return nil
 		}
-		return nil
+		if withGroup {
+			gv, err := meta.ParseGroupVersion(ref.APIVersion)
+			if err != nil || gv.Group != group {
+				return nil
+			}
+		}
+		return []Request{{Namespace: m.Namespace, Name: ref.Name}}
 	}
 }
 

@@ -384,3 +384,17 @@ func TestNewValidates(t *testing.T) {
 		})
 	}
 }
+
+func TestEnqueueOwnerGroup(t *testing.T) {
+	yes := true
+	pod := &core.Pod{ObjectMeta: meta.ObjectMeta{Name: "p", Namespace: "ns",
+		OwnerReferences: []meta.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "rs", UID: "u", Controller: &yes}}}}
+	for _, tc := range []struct {
+		kind string
+		want int
+	}{{"ReplicaSet", 1}, {"ReplicaSet.apps", 1}, {"ReplicaSet.example.com", 0}, {"Deployment", 0}} {
+		if got := controller.EnqueueOwner[*core.Pod](tc.kind)(pod); len(got) != tc.want || (tc.want == 1 && got[0].Name != "rs") {
+			t.Errorf("EnqueueOwner(%q) = %v", tc.kind, got)
+		}
+	}
+}

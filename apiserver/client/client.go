@@ -50,6 +50,10 @@ type Config struct {
 	MaxRetries int
 	// UserAgent identifies the client (default "longshore").
 	UserAgent string
+	// Scheme maps Go types to kinds for For and typed informers; nil is
+	// api.Builtin(). Register custom resource types in a scheme of your own
+	// (api.NewBuiltinScheme, then AddKinds) to get typed clients for them.
+	Scheme *api.Scheme
 	// Transport, if set, replaces the HTTP transport built from the TLS
 	// fields (tests, custom dialers).
 	Transport http.RoundTripper
@@ -74,6 +78,9 @@ func New(cfg *Config) (*Client, error) {
 		return nil, errors.New("client: Config.Host is required")
 	}
 	c := &Client{cfg: *cfg, scheme: api.Builtin()}
+	if cfg.Scheme != nil {
+		c.scheme = cfg.Scheme
+	}
 	u, err := url.Parse(strings.TrimSuffix(cfg.Host, "/"))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("client: invalid host %q", cfg.Host)

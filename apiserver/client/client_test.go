@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/longshore/longshore/api"
 	"github.com/longshore/longshore/api/apierror"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
@@ -205,5 +206,39 @@ current-context: x
 	cfg, err = client.LoadKubeconfig(path, "")
 	if err != nil || string(cfg.CAData) != "CA" || cfg.BearerToken != "secret" || cfg.Namespace != "default" {
 		t.Fatalf("kubectl layout: %+v %v", cfg, err)
+	}
+}
+
+// widget is a custom resource with a Go type of its own.
+type widget struct {
+	meta.TypeMeta   `json:",inline"`
+	meta.ObjectMeta `json:"metadata,omitempty"`
+	Spec            struct {
+		Size int `json:"size"`
+	} `json:"spec"`
+}
+
+func (w *widget) DeepCopyObject() meta.Object { c := *w; return &c }
+
+func TestTypedClientForACustomScheme(t *testing.T) {
+	sc := api.NewBuiltinScheme()
+	if err := sc.AddKinds(meta.GroupVersion{Group: "example.com", Version: "v1"}, []meta.KindInfo{{
+		Kind: "Widget", Resource: "widgets", Namespaced: true, New: func() meta.Object { return &widget{} }}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(&client.Config{Host: "http://127.0.0.1:1", Scheme: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := client.For[*widget](c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := r.GVR(); g.Group != "example.com" || g.Resource != "widgets" || !g.Namespaced {
+		t.Fatalf("GVR %+v", g)
+	}
+	plain, _ := client.New(&client.Config{Host: "http://127.0.0.1:1"})
+	if _, err := client.For[*widget](plain); err == nil {
+		t.Fatal("the built-in scheme must not know the custom type")
 	}
 }
