@@ -26,6 +26,9 @@ import (
 	"github.com/longshore/longshore/apiserver"
 	"github.com/longshore/longshore/apiserver/authz"
 	"github.com/longshore/longshore/apiserver/client"
+	"github.com/longshore/longshore/proxy"
+	"github.com/longshore/longshore/proxy/nftables"
+	"github.com/longshore/longshore/proxy/userspace"
 	"github.com/longshore/longshore/scheduler"
 	"github.com/longshore/longshore/store/bolt"
 )
@@ -111,6 +114,36 @@ func run() error {
 		}
 	}()
 	running = append(running, "scheduler (default profile)")
+
+	proxyCfg, err := sec.ClientConfig(url, authz.UserKubeProxy)
+	if err != nil {
+		return err
+	}
+	proxyClient, err := client.New(proxyCfg)
+	if err != nil {
+		return err
+	}
+	var backend proxy.Backend
+	if err := nftables.Available(ctx, ""); err == nil {
+		nb, err := nftables.New(&nftables.Options{Logger: log.With("component", "proxy")})
+		if err != nil {
+			return fmt.Errorf("proxy: %w", err)
+		}
+		defer func() {
+			nb.Cleanup(context.Background())
+			nb.Close()
+		}()
+		backend = nb
+		running = append(running, "proxy (nftables)")
+	} else {
+		backend = userspace.New(&userspace.Options{Listen: userspace.Loopback, Logger: log.With("component", "proxy")})
+		running = append(running, fmt.Sprintf("proxy (userspace on loopback: %v)", err))
+	}
+	go func() {
+		if err := proxy.Run(ctx, proxyClient, backend, &proxy.ControllerOptions{Logger: log.With("component", "proxy")}); err != nil && ctx.Err() == nil {
+			log.Error("proxy stopped", "err", err)
+		}
+	}()
 	fmt.Println("Running:", strings.Join(running, "; "))
 	select {
 	case err := <-errc:

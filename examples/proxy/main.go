@@ -104,10 +104,13 @@ func run() error {
 func chooseBackend(ctx context.Context, name, netns string, nodeIPs []netip.Addr, log *slog.Logger) (proxy.Backend, func(), error) {
 	switch name {
 	case "nftables":
-		b, err := probeNFTables(ctx, netns, log)
+		err := nftables.Available(ctx, netns)
 		if err == nil {
-			fmt.Fprintln(os.Stderr, "proxy: using the nftables backend")
-			return b, func() { b.Close() }, nil
+			var b *nftables.Backend
+			if b, err = nftables.New(&nftables.Options{NetNSPath: netns, Logger: log}); err == nil {
+				fmt.Fprintln(os.Stderr, "proxy: using the nftables backend")
+				return b, func() { b.Close() }, nil
+			}
 		}
 		fmt.Fprintf(os.Stderr, "proxy: nftables unavailable (%v); using the userspace backend\n", err)
 	case "userspace":
@@ -118,25 +121,4 @@ func chooseBackend(ctx context.Context, name, netns string, nodeIPs []netip.Addr
 	// The userspace backend's sockets close with the process.
 	b := userspace.New(&userspace.Options{Listen: userspace.Loopback, NodeIPs: nodeIPs, Logger: log})
 	return b, func() {}, nil
-}
-
-// probeNFTables checks that this process may program nf_tables (root, a
-// kernel with nf_tables) with a scratch table, then opens the backend.
-func probeNFTables(ctx context.Context, netns string, log *slog.Logger) (*nftables.Backend, error) {
-	if os.Geteuid() != 0 {
-		return nil, errors.New("not root")
-	}
-	probe, err := nftables.New(&nftables.Options{NetNSPath: netns, Table: "longshore-probe", Families: []nftables.Family{nftables.IPv4}})
-	if err != nil {
-		return nil, err
-	}
-	err = probe.FullSync(ctx, proxy.NewState())
-	if err == nil {
-		err = probe.Cleanup(ctx)
-	}
-	probe.Close()
-	if err != nil {
-		return nil, err
-	}
-	return nftables.New(&nftables.Options{NetNSPath: netns, Logger: log})
 }

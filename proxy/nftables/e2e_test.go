@@ -2,6 +2,7 @@ package nftables
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -18,25 +19,15 @@ var (
 	nftErr  error
 )
 
-// needNFTables gates a test on root and a kernel with nf_tables: it
-// programs and deletes an empty table in a scratch namespace.
+// needNFTables gates a test on root and a kernel with nf_tables (Available
+// in a scratch namespace).
 func needNFTables(t testing.TB) {
 	t.Helper()
 	testenv.NeedRoot(t)
 	ns := proxytest.NewNodeNS(t)
-	nftOnce.Do(func() {
-		b, err := New(&Options{NetNSPath: ns.Path, Families: []Family{IPv4}})
-		if err != nil {
-			nftErr = err
-			return
-		}
-		defer b.Close()
-		if nftErr = b.FullSync(context.Background(), proxy.NewState()); nftErr == nil {
-			nftErr = b.Cleanup(context.Background())
-		}
-	})
+	nftOnce.Do(func() { nftErr = Available(context.Background(), ns.Path) })
 	if nftErr != nil {
-		testenv.Missing(t, "kernel nf_tables: %v", nftErr)
+		testenv.Missing(t, "nf_tables not usable: %v", nftErr)
 	}
 }
 
@@ -173,5 +164,12 @@ func TestE2EKernelAcceptsEveryRuleKind(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+func TestAvailable(t *testing.T) {
+	needNFTables(t) // Available succeeded in a scratch namespace
+	if err := Available(context.Background(), "/nonexistent/netns"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("missing namespace: %v", err)
 	}
 }

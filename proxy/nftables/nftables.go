@@ -734,3 +734,28 @@ func (r *portRecord) count() {
 		r.rules += 2
 	}
 }
+
+// Available reports whether this process may program nf_tables in the
+// network namespace at netnsPath ("" for its own): it needs root and a
+// kernel with nf_tables. It loads and removes a scratch table, so it
+// answers for the real thing rather than guessing from the uid.
+func Available(ctx context.Context, netnsPath string) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("%w: not root", ErrUnavailable)
+	}
+	probe, err := New(&Options{NetNSPath: netnsPath, Table: "longshore-probe", Families: []Family{IPv4}})
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer probe.Close()
+	if err := probe.FullSync(ctx, proxy.NewState()); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if err := probe.Cleanup(ctx); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// ErrUnavailable is returned by Available when nf_tables cannot be used.
+var ErrUnavailable = errors.New("nftables: unavailable")
