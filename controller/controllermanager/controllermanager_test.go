@@ -100,7 +100,7 @@ func leaseHolder(t *testing.T, c *client.Client) string {
 func TestOnlyLeaderActsAndFailover(t *testing.T) {
 	c := apitest.Start(t)
 	apitest.Namespace(t, c, DefaultLeaseNamespace)
-	opts := Options{LeaseDuration: 2 * time.Second, RenewDeadline: 1500 * time.Millisecond, RetryPeriod: 200 * time.Millisecond,
+	opts := Options{LeaseDuration: 4 * time.Second, RenewDeadline: 3 * time.Second, RetryPeriod: 300 * time.Millisecond,
 		NodeMonitorGracePeriod: time.Minute}
 	a := start(t, c, "replica-a", opts)
 	b := start(t, c, "replica-b", opts)
@@ -109,7 +109,7 @@ func TestOnlyLeaderActsAndFailover(t *testing.T) {
 		la, lb := a.m.IsLeader(), b.m.IsLeader()
 		switch {
 		case la && lb:
-			t.Fatal("both replicas lead")
+			return errors.New("both replicas lead")
 		case la:
 			leader, follower = a, b
 		case lb:
@@ -117,9 +117,6 @@ func TestOnlyLeaderActsAndFailover(t *testing.T) {
 		default:
 			return errors.New("no leader yet")
 		}
-		return nil
-	})
-	apitest.Eventually(t, 5*time.Second, func() error {
 		if h := leaseHolder(t, c); h != leader.id {
 			return fmt.Errorf("lease held by %q, leader is %q", h, leader.id)
 		}

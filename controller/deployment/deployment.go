@@ -95,6 +95,40 @@ type Reconciler struct {
 	// on a view without it (and, say, scale the old set instead).
 	mu      sync.Mutex
 	created map[string]createdRS
+	// written holds, per ReplicaSet UID, the resourceVersion of this
+	// controller's last write, until the cache has caught up with it.
+	written map[string]uint64
+}
+
+// wrote records a write of rs.
+func (r *Reconciler) wrote(rs *apps.ReplicaSet) {
+	v, err := strconv.ParseUint(rs.ResourceVersion, 10, 64)
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.written[rs.UID] = v
+}
+
+// stale reports whether the cache holds an older version of a set than
+// this controller wrote; acting on it would undo the write's intent.
+func (r *Reconciler) stale(sets []*apps.ReplicaSet) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rs := range sets {
+		w, ok := r.written[rs.UID]
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseUint(rs.ResourceVersion, 10, 64)
+		if err != nil || v >= w {
+			delete(r.written, rs.UID)
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 type createdRS struct {
@@ -142,7 +176,7 @@ var (
 // New wires the controller on f's Deployment, ReplicaSet and Pod
 // informers; add the returned controller to a Manager.
 func New(f *controller.Factory, opts *Options) (*controller.Controller, *Reconciler, error) {
-	r := &Reconciler{created: map[string]createdRS{}}
+	r := &Reconciler{created: map[string]createdRS{}, written: map[string]uint64{}}
 	if opts != nil {
 		r.opts = *opts
 	}
@@ -244,21 +278,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req controller.Request) (con
 	if err != nil {
 		return controller.Result{}, err
 	}
-	if r.awaitingCreated(req.String(), rsList) {
-		// The set's add event requeues the Deployment.
+	if r.awaitingCreated(req.String(), rsList) || r.stale(rsList) {
+		// The set's event requeues the Deployment; the timer is a safety net.
 		return controller.Result{RequeueAfter: time.Second}, nil
 	}
 	if d.DeletionTimestamp != nil {
 		// Only report status; the garbage collector removes the sets.
 		s := &syncer{r: r, d: d, orig: *d.Status.DeepCopy(), all: rsList}
-		_ = s.lookup()
+		s.lookup()
 		return s.finish(ctx)
 	}
 	s := &syncer{r: r, d: d, orig: *d.Status.DeepCopy(), all: rsList}
-	if d.Spec.Paused {
-		return s.paused(ctx)
-	}
-	if s.scalingEvent() {
+	if d.Spec.Paused || s.scalingEvent() {
 		return s.scaleOnly(ctx)
 	}
 	switch d.Spec.Strategy.Type {

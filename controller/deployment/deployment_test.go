@@ -367,3 +367,21 @@ func TestProportionalScalingMidRollout(t *testing.T) {
 	e.ready.Store(true)
 	e.waitComplete(t, "mid", 20*time.Second)
 }
+
+func TestReplicaFailureMirrored(t *testing.T) {
+	e := setup(t)
+	d := newDeployment("fail", 1, "img:1")
+	// The API server refuses pods of a service account that does not exist.
+	d.Spec.Template.Spec.ServiceAccountName = "missing"
+	e.create(t, d)
+	apitest.Eventually(t, 15*time.Second, func() error {
+		d, err := e.deps.Get(context.Background(), "fail")
+		if err != nil {
+			return err
+		}
+		if c := condition(d.Status.Conditions, apps.DeploymentReplicaFailure); c == nil || c.Status != core.ConditionTrue || c.Reason != "FailedCreate" {
+			return fmt.Errorf("replica failure condition %+v", c)
+		}
+		return nil
+	})
+}

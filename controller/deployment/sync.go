@@ -119,6 +119,7 @@ func (s *syncer) ensureNew(ctx context.Context, create bool) error {
 			if err != nil {
 				return fmt.Errorf("update new replica set %s: %w", cp.Name, err)
 			}
+			s.r.wrote(out)
 			cp = out
 		}
 		s.newRS = cp
@@ -268,6 +269,7 @@ func (s *syncer) scale(ctx context.Context, rs *apps.ReplicaSet, n int32) (bool,
 	if err != nil {
 		return false, fmt.Errorf("scale replica set %s to %d: %w", rs.Name, n, err)
 	}
+	s.r.wrote(out)
 	*rs = *out
 	switch {
 	case n > cur:
@@ -431,9 +433,7 @@ func (s *syncer) oldPodsRunning() bool {
 // scalingEvent reports whether spec.replicas changed since the active
 // sets were last sized.
 func (s *syncer) scalingEvent() bool {
-	if err := s.lookup(); err != nil {
-		return false
-	}
+	s.lookup()
 	want := strconv.Itoa(int(deploymentReplicas(s.d)))
 	for _, rs := range s.sets() {
 		if specReplicas(rs) == 0 {
@@ -447,20 +447,14 @@ func (s *syncer) scalingEvent() bool {
 }
 
 // lookup splits the sets into new and old without writing anything.
-func (s *syncer) lookup() error {
+func (s *syncer) lookup() {
 	s.newRS = findNew(s.d, s.all)
 	s.old = oldSets(s.d, s.all)
-	return nil
-}
-
-// paused only scales a paused Deployment and records the Paused
-// condition.
-func (s *syncer) paused(ctx context.Context) (controller.Result, error) {
-	return s.scaleOnly(ctx)
 }
 
 // scaleOnly resizes the active sets to a new spec.replicas, spreading the
-// difference in proportion to their sizes.
+// difference in proportion to their sizes; it is the whole sync of a
+// paused Deployment.
 func (s *syncer) scaleOnly(ctx context.Context) (controller.Result, error) {
 	if err := s.ensureNew(ctx, false); err != nil {
 		return controller.Result{}, err
@@ -521,26 +515,45 @@ func (s *syncer) spread(ctx context.Context) error {
 		}
 		return nil
 	}
+	// Sets already sized for this replica count keep their size, so that a
+	// spread interrupted by a conflict resumes instead of counting twice;
+	// the difference goes to the others in proportion to their sizes.
+	want := strconv.Itoa(int(dr))
+	var todo []*apps.ReplicaSet
+	var base int32
+	for _, rs := range active {
+		if rs.Annotations[DesiredReplicasAnnotation] != want {
+			todo = append(todo, rs)
+			base += specReplicas(rs)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
 	// Largest first when growing, smallest first when shrinking, so the
 	// rounding leftover lands on the set that can best take it.
-	sort.SliceStable(active, func(i, j int) bool {
+	sort.SliceStable(todo, func(i, j int) bool {
 		if delta > 0 {
-			return specReplicas(active[i]) > specReplicas(active[j])
+			return specReplicas(todo[i]) > specReplicas(todo[j])
 		}
-		return specReplicas(active[i]) < specReplicas(active[j])
+		return specReplicas(todo[i]) < specReplicas(todo[j])
 	})
-	sizes := make([]int32, len(active))
+	sizes := make([]int32, len(todo))
 	var given int32
-	for i, rs := range active {
-		share := int32(int64(specReplicas(rs)) * int64(delta) / int64(total))
+	for i, rs := range todo {
+		var share int32
+		if base > 0 {
+			share = int32(int64(specReplicas(rs)) * int64(delta) / int64(base))
+		}
 		sizes[i] = specReplicas(rs) + share
 		given += share
 	}
 	sizes[0] += delta - given
 	var errs []error
-	for i, rs := range active {
+	for i, rs := range todo {
 		if _, err := s.scale(ctx, rs, max(sizes[i], 0)); err != nil {
 			errs = append(errs, err)
+			break // the rest waits for a fresh view
 		}
 	}
 	return errors.Join(errs...)
@@ -619,6 +632,21 @@ func (s *syncer) finish(ctx context.Context) (controller.Result, error) {
 		s.setCondition(apps.DeploymentAvailable, core.ConditionFalse, ReasonMinimumUnavailable, "Deployment does not have minimum availability.")
 	}
 
+	// A set that cannot create or delete pods makes the Deployment fail too.
+	var failure *apps.ReplicaSetCondition
+	for _, rs := range s.sets() {
+		for i, c := range rs.Status.Conditions {
+			if c.Type == apps.ReplicaSetReplicaFailure && c.Status == core.ConditionTrue {
+				failure = &rs.Status.Conditions[i]
+			}
+		}
+	}
+	if failure != nil {
+		s.setCondition(apps.DeploymentReplicaFailure, core.ConditionTrue, failure.Reason, failure.Message)
+	} else {
+		s.removeCondition(apps.DeploymentReplicaFailure)
+	}
+
 	var requeue time.Duration
 	cur := condition(s.d.Status.Conditions, apps.DeploymentProgressing)
 	switch {
@@ -642,7 +670,7 @@ func (s *syncer) finish(ctx context.Context) (controller.Result, error) {
 		}
 		s.removeCondition(apps.DeploymentProgressing)
 		s.d.Status.Conditions = append(s.d.Status.Conditions, c)
-	case cur != nil && cur.Reason != ReasonTimedOut && cur.Status != core.ConditionFalse:
+	case cur != nil && cur.Reason != ReasonTimedOut && cur.Reason != ReasonNewRSAvailable && cur.Status != core.ConditionFalse:
 		deadline := cur.LastUpdateTime.Add(time.Duration(*d.Spec.ProgressDeadlineSeconds) * time.Second)
 		if !now.Before(deadline) {
 			s.setCondition(apps.DeploymentProgressing, core.ConditionFalse, ReasonTimedOut, fmt.Sprintf("ReplicaSet %q has timed out progressing.", s.newRS.Name))

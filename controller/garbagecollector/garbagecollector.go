@@ -7,7 +7,8 @@
 //
 // At Start the collector discovers the resources (Discover: /api/v1 and
 // the preferred version of every group of /apis, through the client's raw
-// Do) and runs an informer on each with the dynamic client. Every
+// Do, retried with back-off until the server answers) and runs an
+// informer on each with the dynamic client. Every
 // object's ownerReferences become edges owner UID → dependent UID. An
 // owner is only ever identified by UID: when a dependent's owner is not
 // in the graph, the collector reads it from the API by name and compares
@@ -149,13 +150,18 @@ func (g *GarbageCollector) GraphSize() int { return g.graph.len() }
 // and processes work until ctx is done.
 func (g *GarbageCollector) Start(ctx context.Context) error {
 	resources := g.opts.Resources
-	if resources == nil {
+	// Discovery is retried: an API server that is still starting must not
+	// stop the whole manager.
+	for delay := 500 * time.Millisecond; resources == nil; delay = min(2*delay, 30*time.Second) {
 		var err error
-		if resources, err = Discover(ctx, g.c); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
+		if resources, err = Discover(ctx, g.c); err == nil {
+			break
+		}
+		g.log.Warn("discovery failed; retrying", "err", err, "in", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
 		}
 	}
 	g.mu.Lock()
