@@ -2,8 +2,9 @@
 // an indexed cache, a shared informer factory, a rate-limited work queue
 // feeding level-based Reconcilers, and a Manager that runs them with
 // health and metrics endpoints and leader election. The built-in
-// controllers live in sub-packages (replicaset, endpoints, serviceaccount,
-// namespace); controller/workqueue, controller/leaderelection and
+// controllers live in sub-packages (replicaset, deployment, endpoints,
+// serviceaccount, namespace, garbagecollector, nodelifecycle), and
+// controllermanager runs them all under one leader-elected Manager; controller/workqueue, controller/leaderelection and
 // controller/record are the building blocks.
 //
 // # Informers

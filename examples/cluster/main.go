@@ -26,6 +26,7 @@ import (
 	"github.com/longshore/longshore/apiserver"
 	"github.com/longshore/longshore/apiserver/authz"
 	"github.com/longshore/longshore/apiserver/client"
+	"github.com/longshore/longshore/controller/controllermanager"
 	"github.com/longshore/longshore/proxy"
 	"github.com/longshore/longshore/proxy/nftables"
 	"github.com/longshore/longshore/proxy/userspace"
@@ -114,6 +115,22 @@ func run() error {
 		}
 	}()
 	running = append(running, "scheduler (default profile)")
+
+	cmCfg, err := sec.ClientConfig(url, authz.UserKubeControllerManager)
+	if err != nil {
+		return err
+	}
+	cmClient, err := client.New(cmCfg)
+	if err != nil {
+		return err
+	}
+	go func() {
+		err := controllermanager.Run(ctx, cmClient, controllermanager.Options{Logger: log.With("component", "controller-manager")})
+		if err != nil && ctx.Err() == nil {
+			log.Error("controller manager stopped", "err", err)
+		}
+	}()
+	running = append(running, "controller manager (replicaset, deployment, endpoints, serviceaccount, namespace, garbage collector, node lifecycle)")
 
 	proxyCfg, err := sec.ClientConfig(url, authz.UserKubeProxy)
 	if err != nil {
