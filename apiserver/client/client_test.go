@@ -16,37 +16,11 @@ import (
 	"github.com/longshore/longshore/api/apierror"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
-	"github.com/longshore/longshore/apiserver"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
-	"github.com/longshore/longshore/store/memory"
 )
 
-func startServer(t testing.TB, opts *apiserver.Config) (*client.Client, *httptest.Server) {
-	t.Helper()
-	st := memory.New(nil)
-	t.Cleanup(func() { st.Close() })
-	cfg := apiserver.Config{}
-	if opts != nil {
-		cfg = *opts
-	}
-	cfg.Store = st
-	s, err := apiserver.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if err := s.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(s)
-	t.Cleanup(hs.Close)
-	c, err := client.New(&client.Config{Host: hs.URL, QPS: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, hs
-}
+func startServer(t testing.TB) *client.Client { return apiservertest.Start(t) }
 
 func newPod(name string) *core.Pod {
 	return &core.Pod{ObjectMeta: meta.ObjectMeta{Name: name, Namespace: "default", Labels: map[string]string{"app": "x"}},
@@ -54,7 +28,7 @@ func newPod(name string) *core.Pod {
 }
 
 func TestTypedCRUD(t *testing.T) {
-	c, _ := startServer(t, nil)
+	c := startServer(t)
 	ctx := context.Background()
 	pods := client.MustFor[*core.Pod](c).Namespace("default")
 	created, err := pods.Create(ctx, newPod("a"), client.WriteOptions{})
@@ -105,7 +79,7 @@ func TestTypedCRUD(t *testing.T) {
 }
 
 func TestWatchResumeAcrossServerTimeouts(t *testing.T) {
-	c, _ := startServer(t, nil)
+	c := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	pods := client.MustFor[*core.Pod](c).Namespace("default")

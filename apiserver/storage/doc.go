@@ -37,6 +37,80 @@
 // resume from before it, gets ErrGone (410 "too old resource version") and
 // its client relists, as Kubernetes clients do.
 //
+// # Performance
+//
+// Measured end to end by bench/apibench: the API server in process on
+// store/bolt (fsync on) in a temporary directory, served over HTTPS
+// (HTTP/2, client certificates, RBAC) on loopback and driven through
+// apiserver/client, every client on its own connection; realistic pods of
+// 2,979 bytes of JSON as served. The machine is the project's kind (2
+// cores), shared with other builds: the load average was 8 to 12 during
+// run A and 15 to 24 during run B, and the benchmark's own clients (TLS,
+// JSON decoding of every response and watch event) run on the same two
+// cores, so every figure is pessimistic for the server.
+//
+//	go run ./bench/apibench     # every workload below, default flags
+//
+//	workload                          run A: ops/s  p50     p99      run B: ops/s  p50     p99
+//	create pod, 32 clients                   591   39 ms   227 ms           480   49 ms   285 ms
+//	update GET+PUT, 32 clients               568   44 ms   208 ms           277   83 ms   455 ms
+//	update merge patch, 32 clients           710   33 ms   199 ms           356   65 ms   352 ms
+//	list 10,000 pods, consistent, cache       12   72 ms   163 ms             4  182 ms   567 ms
+//	list page limit=500, store                30   29 ms    74 ms            11   62 ms   351 ms
+//	watch events, 1,000 watchers, 10 w/s   6592  108 ms   862 ms          2402  379 ms  1734 ms
+//
+// Against Kubernetes' published SLOs (mutating calls p99 <= 1 s; a list of
+// one namespace p99 <= 5 s, 30 s cluster-wide) every workload passes, in
+// both runs. Against this project's tighter goals:
+//
+//   - paced writes, 1,000/s for 20 s (goal p99 <= 25 ms): not met. The
+//     process (server and clients) sustains 280 to 770 merge patches/s on
+//     its share of the machine, so a 1,000/s schedule falls ever further
+//     behind (apibench counts latency from each write's scheduled start).
+//     At 300/s (apibench -workloads paced -pods 2000 -rate 300): p50
+//     15 ms, p99 360 ms at load 9; at load 13 to 16 even that rate was
+//     not sustained (277/s; each call's own latency p50 64 ms, p99 418 ms,
+//     inside the 1 s SLO). The floor is the fsync of the group commit,
+//     about 2 to 5 ms (BenchmarkCreate/bolt-fsync).
+//   - list of 10,000 pods (goal <= 150 ms): p50 met at load 10 (72 ms), p99
+//     met only on a quiet machine; it moves 30 MB through TLS and HTTP/2.
+//   - watch delivery to 1,000 watchers (goal p99 <= 50 ms): not met here.
+//     Latency counts from before the write (so it includes its commit) to
+//     the client's typed decoding of the event, and decoding 1,000 copies
+//     of a 3 KB pod costs the in-process clients about 150 ms of CPU per
+//     write, three times the server's share (profile: client.Watch.Next 61%
+//     of the process's CPU with minimal pods). With minimal pods
+//     (-watch-small, load 9): p50 164 ms, p99 658 ms at 10 writes/s; p50
+//     59 ms at 2 writes/s. No event was ever lost.
+//   - memory with 10,000 pods stored and cached, after the update
+//     workloads filled the event window: heap in use 31 KB per pod, live
+//     heap 19 KB per pod (the decoded object and its JSON in the cache, up
+//     to EventWindow older versions, the store's index). Server and
+//     clients share the process.
+//
+// The storage layer alone (store/memory unless named; run B's machine):
+//
+//	go test -run '^$' -bench . -benchtime=200x -benchmem ./apiserver/storage/
+//
+//	Create (memory)              243 µs/op   21 KB/op   240 allocs/op
+//	Create (bolt, fsync)         1.7 ms/op   51 KB/op   379 allocs/op
+//	Get, consistent              0.5 µs/op    97 B/op     2 allocs/op
+//	List 1,000 / 10,000 (cache)  17 µs / 1.2 ms per list, 18 / 310 KB/op
+//	List page of 500 (store)     0.23 to 2.9 ms/op  138 KB/op  537 allocs/op
+//	WatchDispatch, 1 / 100 / 1,000 watchers  84 µs / 166 µs / 0.55 to 2.4 ms per write
+//
+// What the measurements changed: waitFor spun on the closed ready channel
+// while waiting for a revision (half the process's CPU during writes:
+// create went from 285 to 713 pods/s, p99 from 704 to 146 ms); updates,
+// deletes and store-paged lists reuse the cache's entry when it holds that
+// very version instead of decoding the stored JSON again (a page of 500
+// went from 67 ms to 0.35 ms); events are decoded before the cache's write
+// lock is taken; lists are streamed instead of built in one 30 MB buffer;
+// and the update path compares specs reflectively before falling back to
+// JSON. Together, at a similar load (about 11), the full run's list of
+// 10,000 pods went from p50 356 ms, p99 1,171 ms to 72 ms and 163 ms, and
+// merge patches from 378 to 710 per second.
+//
 // # Caveats
 //
 // Entries are shared: never modify Entry.Object, DeepCopy it first. Objects

@@ -3,34 +3,23 @@ package namespace_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"time"
 
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
-	"github.com/longshore/longshore/apiserver"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
 	"github.com/longshore/longshore/controller/namespace"
-	"github.com/longshore/longshore/store/memory"
 )
 
 // exampleServer starts an in-process API server on a memory store.
-func exampleServer(ctx context.Context) (*client.Client, func()) {
-	st := memory.New(nil)
-	srv, err := apiserver.New(apiserver.Config{Store: st})
+func exampleServer(context.Context) (*client.Client, func()) {
+	s, err := apiservertest.New(nil)
 	if err != nil {
 		panic(err)
 	}
-	if err := srv.Start(ctx); err != nil {
-		panic(err)
-	}
-	hs := httptest.NewServer(srv)
-	c, err := client.New(&client.Config{Host: hs.URL})
-	if err != nil {
-		panic(err)
-	}
-	return c, func() { hs.Close(); st.Close() }
+	return s.Client, s.Close
 }
 
 // startController runs the controller in a Manager.

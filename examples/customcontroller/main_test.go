@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -19,36 +18,15 @@ import (
 	"github.com/longshore/longshore/api/intstr"
 	"github.com/longshore/longshore/api/meta"
 	"github.com/longshore/longshore/api/unstructured"
-	"github.com/longshore/longshore/apiserver"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller/garbagecollector"
 	"github.com/longshore/longshore/examples/customcontroller/website"
-	"github.com/longshore/longshore/store/memory"
 )
 
 // startServer runs an in-process API server on a memory store for the
 // test's lifetime and returns a client of it.
-func startServer(tb testing.TB) *client.Client {
-	tb.Helper()
-	st := memory.New(nil)
-	tb.Cleanup(func() { st.Close() })
-	srv, err := apiserver.New(apiserver.Config{Store: st})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	tb.Cleanup(cancel)
-	if err := srv.Start(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	tb.Cleanup(hs.Close)
-	c, err := client.New(&client.Config{Host: hs.URL, QPS: -1})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
+func startServer(tb testing.TB) *client.Client { return apiservertest.Start(tb) }
 
 // startOperator runs the example (run, as main does) until the test ends
 // or the returned stop is called.

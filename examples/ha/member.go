@@ -171,18 +171,11 @@ func runMember(ctx context.Context, cfg memberConfig) error {
 		}
 	}()
 
-	// The server outlives ctx a little: the components release their
-	// Leases through it on the way out.
-	srvCtx, srvCancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer srvCancel()
-	srv, sec, err := apiserver.NewSecure(apiserver.Config{Store: st, Logger: log.With("component", "apiserver")},
-		apiserver.SecureOptions{PKIDir: cfg.PKIDir})
+	srv, sec, srvCtx, srvCancel, err := m.startAPIServer(ctx, st)
 	if err != nil {
 		return err
 	}
-	if err := startWithin(ctx, cfg.StartTimeout, func() error { return srv.Start(srvCtx) }); err != nil {
-		return fmt.Errorf("start API server: %w", err)
-	}
+	defer srvCancel()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -268,6 +261,44 @@ func runMember(ctx context.Context, cfg memberConfig) error {
 		}
 	}
 	return result
+}
+
+// startAPIServer builds and starts the API server on st. The server's
+// context outlives ctx (cancel it with the returned function): the
+// components release their Leases through the server on the way out.
+//
+// A start that fails is tried again a few times with a new server: a
+// member that (re)starts while the store is still settling (a raft replica
+// catching up, a leader change) can see a transient store error in the
+// server's bootstrap writes.
+func (m *member) startAPIServer(ctx context.Context, st store.Store) (*apiserver.Server, *apiserver.Secure, context.Context, context.CancelFunc, error) {
+	const attempts = 3
+	var err error
+	for i := 1; ; i++ {
+		srvCtx, srvCancel := context.WithCancel(context.WithoutCancel(ctx))
+		var srv *apiserver.Server
+		var sec *apiserver.Secure
+		srv, sec, err = apiserver.NewSecure(apiserver.Config{Store: st, Logger: m.cfg.Logger.With("component", "apiserver")},
+			apiserver.SecureOptions{PKIDir: m.cfg.PKIDir})
+		if err != nil {
+			srvCancel()
+			return nil, nil, nil, nil, err
+		}
+		err = startWithin(ctx, m.cfg.StartTimeout, func() error { return srv.Start(srvCtx) })
+		if err == nil {
+			return srv, sec, srvCtx, srvCancel, nil
+		}
+		srvCancel()
+		if i == attempts || ctx.Err() != nil {
+			break
+		}
+		m.cfg.Logger.Warn("API server did not start; trying again", "attempt", i, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(i) * time.Second):
+		}
+	}
+	return nil, nil, nil, nil, fmt.Errorf("start API server: %w", err)
 }
 
 // runScheduler runs the scheduler, leader-elected, until ctx ends or it
