@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func smallConfig(t testing.TB) config {
+	t.Helper()
+	return config{
+		workloads: strings.Join(allWorkloads, ","), clients: 4, pods: 60, updates: 40,
+		rate: 100, duration: 300 * time.Millisecond, lists: 3, pageSize: 25,
+		watchers: 10, watchConns: 2, watchRate: 50, watchWrites: 15, watchPods: 3,
+		dir: t.TempDir(), timeout: time.Minute,
+	}
+}
+
+// TestWorkloads runs every workload small, over HTTPS and plain HTTP, and
+// checks the operation counts in the report.
+func TestWorkloads(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		name := "https"
+		if plain {
+			name = "http"
+		}
+		t.Run(name, func(t *testing.T) {
+			c := smallConfig(t)
+			c.plainHTTP = plain
+			var out strings.Builder
+			if err := run(context.Background(), c, &out); err != nil {
+				t.Fatalf("run: %v\n%s", err, out.String())
+			}
+			want := map[string]string{
+				"create pod":                         "60",
+				"update (GET+PUT)":                   "40",
+				"update (merge patch)":               "40",
+				"paced merge patches":                "30",
+				"list 60 pods (cache)":               "3",
+				"list page limit=25 (store)":         "3", // 60 pods in pages of 25
+				"watch delivery (10 watchers, pods)": "150",
+			}
+			for wl, n := range want {
+				if got := column(out.String(), wl, 0); got != n {
+					t.Errorf("%s: ops %q, want %q in:\n%s", wl, got, n, out.String())
+				}
+				if got := column(out.String(), wl, 1); got != "0" {
+					t.Errorf("%s: errors %q, want 0", wl, got)
+				}
+			}
+			if !strings.Contains(out.String(), "B per pod") {
+				t.Errorf("no memory figure in:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// column returns field i after the workload name in the report row of wl.
+func column(report, wl string, i int) string {
+	for _, l := range strings.Split(report, "\n") {
+		if rest, ok := strings.CutPrefix(l, wl+"  "); ok {
+			f := strings.Fields(rest)
+			if i < len(f) {
+				return f[i]
+			}
+		}
+	}
+	return ""
+}
+
+func TestBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*config)
+	}{
+		{"workload", func(c *config) { c.workloads = "create,scan" }},
+		{"clients", func(c *config) { c.clients = 0 }},
+		{"pods", func(c *config) { c.pods = -1 }},
+		{"rate", func(c *config) { c.rate = 0 }},
+		{"watchers", func(c *config) { c.watchers = 0 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := smallConfig(t)
+			tc.edit(&c)
+			if err := run(context.Background(), c, &strings.Builder{}); err == nil {
+				t.Fatal("run accepted a bad configuration")
+			}
+		})
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	lat := []time.Duration{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	tests := []struct {
+		p    float64
+		want time.Duration
+	}{{50, 5}, {99, 10}, {100, 10}, {10, 1}}
+	for _, tc := range tests {
+		if got := pct(lat, tc.p); got != tc.want {
+			t.Errorf("pct(%v) = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+	if pct(nil, 50) != 0 {
+		t.Error("pct of nothing is not 0")
+	}
+}
