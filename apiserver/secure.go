@@ -60,7 +60,9 @@ func NewSecure(cfg Config, opts SecureOptions) (*Server, *Secure, error) {
 			return srv.checkServiceAccount(ctx, ns, name, uid, pod)
 		},
 	})
-	chain := authn.Union{&authn.X509{Roots: bundle.CA.Pool()}}
+	// The TLS configuration below verifies client certificates against the
+	// same CA, so the authenticator can trust the handshake's result.
+	chain := authn.Union{authn.HandshakeVerified(bundle.CA.Pool())}
 	if opts.TokenFile != "" {
 		tokens, err := authn.LoadTokenFile(opts.TokenFile)
 		if err != nil {

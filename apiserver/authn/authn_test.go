@@ -126,3 +126,21 @@ func TestUnion(t *testing.T) {
 		t.Fatal("no credentials: not authenticated")
 	}
 }
+
+func TestHandshakeVerifiedTrustsOnlyVerifiedChains(t *testing.T) {
+	ca, _ := certs.NewCA("ca")
+	other, _ := certs.NewCA("other")
+	foreign, _ := other.IssueClient("mallory", GroupMasters)
+	a := HandshakeVerified(ca.Pool())
+	r := httptest.NewRequest("GET", "/", nil)
+	// Without VerifiedChains (the handshake did not verify), it verifies.
+	r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{foreign.Cert}}
+	if _, _, err := a.Authenticate(r); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("unverified foreign cert: %v", err)
+	}
+	good, _ := ca.IssueClient("alice")
+	r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{good.Cert}, VerifiedChains: [][]*x509.Certificate{{good.Cert, ca.Cert}}}
+	if u, ok, err := a.Authenticate(r); err != nil || !ok || u.Name != "alice" {
+		t.Fatalf("handshake-verified cert: %+v %v %v", u, ok, err)
+	}
+}
