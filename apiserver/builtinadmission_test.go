@@ -93,3 +93,16 @@ func TestNamespaceTermination(t *testing.T) {
 		t.Fatalf("namespace still there after finalize: %d", code)
 	}
 }
+
+func TestTokenRequestWithoutPKI(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	var tr TokenRequest
+	req := `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"audiences":["api"],"expirationSeconds":3600}}`
+	if code := ts.do(t, "POST", "/api/v1/namespaces/default/serviceaccounts/default/token", "application/json", req, &tr); code != 201 || tr.Status.Token == "" {
+		t.Fatalf("token request: %d %+v", code, tr.Status)
+	}
+	var st meta.Status
+	if code := ts.do(t, "POST", "/api/v1/namespaces/default/serviceaccounts/ghost/token", "application/json", req, &st); code != 404 {
+		t.Fatalf("token for a missing account: %d", code)
+	}
+}

@@ -2,6 +2,9 @@ package apiserver
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -244,6 +247,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.AuditLog != nil {
 		s.audit = &auditLog{w: cfg.AuditLog}
 	}
+	// Service account tokens can be issued by every server: an ephemeral
+	// key here, the persistent one of the PKI with NewSecure.
+	saKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	s.tokens = authn.NewServiceAccounts(saKey, authn.ServiceAccountOptions{Lookup: s.checkServiceAccount})
 	alloc, err := newServiceAllocator(cfg.Store, cfg.ServiceCIDR, cfg.NodePortRange)
 	if err != nil {
 		return nil, err
