@@ -46,6 +46,10 @@ func run() error {
 	listen := flag.String("listen", "127.0.0.1:6443", "address the API server listens on")
 	kubeconfig := flag.String("kubeconfig", "", "where to write the admin kubeconfig (default <data>/admin.kubeconfig)")
 	verbose := flag.Bool("v", false, "log debug messages")
+	runtimeMode := flag.String("runtime", "auto", "container runtime: auto (a containerd socket if found, else start containerd if installed and root, else the fake runtime), containerd, or fake")
+	socket := flag.String("containerd-socket", "", "CRI socket of a running containerd (implies -runtime containerd)")
+	nodeName := flag.String("node-name", "", "name of this machine's node (default: the hostname)")
+	kubeletPort := flag.Int("kubelet-port", 10250, "port of the kubelet API on 127.0.0.1")
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -161,7 +165,27 @@ func run() error {
 			log.Error("proxy stopped", "err", err)
 		}
 	}()
-	fmt.Println("Running:", strings.Join(running, "; "))
+	name := *nodeName
+	if name == "" {
+		if name, err = os.Hostname(); err != nil || name == "" {
+			name = "node-1"
+		}
+		name = strings.ToLower(name)
+	}
+	mode := *runtimeMode
+	if *socket != "" && mode == "auto" {
+		mode = "containerd"
+	}
+	rt, err := startRuntime(ctx, mode, *socket, *dataDir, log.With("component", "runtime"))
+	if err != nil {
+		return err
+	}
+	defer rt.stop()
+	if err := startNode(ctx, sec, url, *dataDir, name, *kubeletPort, rt, log.With("component", "kubelet")); err != nil {
+		return fmt.Errorf("kubelet: %w", err)
+	}
+	running = append(running, fmt.Sprintf("node %q (kubelet on %s)", name, rt.desc))
+	fmt.Println("Running:\n  - " + strings.Join(running, "\n  - "))
 	select {
 	case err := <-errc:
 		if err != nil && !errors.Is(err, net.ErrClosed) {
