@@ -314,17 +314,17 @@ func (s *Server) createObject(ctx context.Context, res *resource, namespace stri
 		if res.gvk.Kind == "Event" && res.gvk.Group == "" {
 			ttl = time.Hour // Kubernetes' default --event-ttl
 		}
-		svc, isService := obj.(*core.Service)
-		if isService && !p.dryRun {
-			if err := s.alloc.allocate(ctx, svc, nil); err != nil {
+		var claimed []string
+		if svc, ok := obj.(*core.Service); ok && !p.dryRun {
+			var err error
+			if claimed, err = s.alloc.allocate(ctx, svc, nil); err != nil {
 				return nil, err
 			}
 		}
 		e, err := res.store.Create(ctx, res.key(m.Namespace, m.Name), obj, storage.CreateOptions{DryRun: p.dryRun, TTL: ttl})
 		if err != nil {
-			if isService && !p.dryRun {
-				s.alloc.releaseUnused(ctx, svc, nil)
-			}
+			// Only what this create claimed: an existing service keeps its own.
+			s.alloc.releaseKeys(ctx, m.Namespace+"/"+m.Name, claimed)
 			if generated && errors.Is(err, store.ErrExists) && attempt < 8 {
 				continue
 			}
@@ -410,6 +410,7 @@ func (s *Server) updateObject(ctx context.Context, res *resource, namespace, nam
 	key := res.key(namespace, name)
 	var deleteAfter bool
 	var serviceBefore, serviceAfter *core.Service
+	var serviceClaims []string // newly claimed service addresses, over all attempts
 	e, err := res.store.Update(ctx, key, func(cur meta.Object) (meta.Object, error) {
 		serviceBefore, serviceAfter = nil, nil
 		old := cur.DeepCopyObject()
@@ -472,9 +473,11 @@ func (s *Server) updateObject(ctx context.Context, res *resource, namespace, nam
 		}
 		if svc, ok := obj.(*core.Service); ok && !p.dryRun && p.subresource == "" && !p.metadataOnly {
 			oldSvc := old.(*core.Service)
-			if err := s.alloc.allocate(ctx, svc, oldSvc); err != nil {
+			claimed, err := s.alloc.allocate(ctx, svc, oldSvc)
+			if err != nil {
 				return nil, err
 			}
+			serviceClaims = append(serviceClaims, claimed...)
 			serviceBefore, serviceAfter = oldSvc, svc
 		}
 		nm := obj.GetObjectMeta()
@@ -486,6 +489,7 @@ func (s *Server) updateObject(ctx context.Context, res *resource, namespace, nam
 		return obj, nil
 	}, p.dryRun)
 	if err != nil {
+		s.alloc.releaseKeys(ctx, namespace+"/"+name, serviceClaims)
 		if errors.Is(err, store.ErrNotFound) && p.subresource == "" && res.strategy.AllowCreateOnUpdate {
 			obj, ferr := fn(res.kind.New())
 			if ferr != nil {

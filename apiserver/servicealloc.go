@@ -75,21 +75,29 @@ func (a *serviceAllocator) nth(i int) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
-// claim creates key for owner; an existing key held by owner counts as
-// claimed.
-func (a *serviceAllocator) claim(ctx context.Context, key, owner string) (bool, error) {
-	_, err := a.st.Create(ctx, key, []byte(owner), 0)
-	if err == nil {
-		return true, nil
+// claim creates key for owner. It reports whether the key is the owner's
+// (ok) and whether this call created it (fresh): a key the owner already
+// held (a retried update, a create of an existing object) is ok but not
+// fresh, and must not be released when the write fails.
+func (a *serviceAllocator) claim(ctx context.Context, key, owner string) (ok, fresh bool, err error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		_, err := a.st.Create(ctx, key, []byte(owner), 0)
+		if err == nil {
+			return true, true, nil
+		}
+		if !errors.Is(err, store.ErrExists) {
+			return false, false, err
+		}
+		kv, err := a.st.Get(ctx, key, store.GetOptions{})
+		if errors.Is(err, store.ErrNotFound) {
+			continue // released in between: try again
+		}
+		if err != nil {
+			return false, false, err
+		}
+		return string(kv.Value) == owner, false, nil
 	}
-	if !errors.Is(err, store.ErrExists) {
-		return false, err
-	}
-	kv, gerr := a.st.Get(ctx, key, store.GetOptions{})
-	if gerr != nil {
-		return false, nil
-	}
-	return string(kv.Value) == owner, nil
+	return false, false, fmt.Errorf("allocation key %s keeps changing", key)
 }
 
 func (a *serviceAllocator) release(ctx context.Context, key, owner string) {
@@ -101,52 +109,52 @@ func (a *serviceAllocator) release(ctx context.Context, key, owner string) {
 }
 
 // allocateIP claims want (if set) or a free address for owner.
-func (a *serviceAllocator) allocateIP(ctx context.Context, owner, want string) (string, error) {
+func (a *serviceAllocator) allocateIP(ctx context.Context, owner, want string) (ip string, fresh bool, err error) {
 	if want != "" {
-		ip, err := netip.ParseAddr(want)
-		if err != nil || !a.prefix.Contains(ip) || ip == a.prefix.Addr() {
-			return "", fieldInvalid("spec.clusterIPs[0]", want, fmt.Sprintf("provided IP is not in the valid range. The range of valid IPs is %s", a.prefix))
+		addr, err := netip.ParseAddr(want)
+		if err != nil || !a.prefix.Contains(addr) || addr == a.prefix.Addr() {
+			return "", false, fieldInvalid("spec.clusterIPs[0]", want, fmt.Sprintf("provided IP is not in the valid range. The range of valid IPs is %s", a.prefix))
 		}
-		ok, err := a.claim(ctx, ipKeyPrefix+ip.String(), owner)
+		ok, fresh, err := a.claim(ctx, ipKeyPrefix+addr.String(), owner)
 		if err != nil {
-			return "", apierror.NewInternal(err)
+			return "", false, apierror.NewInternal(err)
 		}
 		if !ok {
-			return "", fieldInvalid("spec.clusterIPs[0]", want, "provided IP is already allocated")
+			return "", false, fieldInvalid("spec.clusterIPs[0]", want, "provided IP is already allocated")
 		}
-		return ip.String(), nil
+		return addr.String(), fresh, nil
 	}
 	n := a.size()
 	start := rand.IntN(n)
 	for i := 0; i < n; i++ {
-		ip := a.nth((start + i) % n)
-		if ip == a.firstIP() && owner != "default/kubernetes" {
+		addr := a.nth((start + i) % n)
+		if addr == a.firstIP() && owner != "default/kubernetes" {
 			continue // reserved for the kubernetes service
 		}
-		ok, err := a.claim(ctx, ipKeyPrefix+ip.String(), owner)
+		ok, fresh, err := a.claim(ctx, ipKeyPrefix+addr.String(), owner)
 		if err != nil {
-			return "", apierror.NewInternal(err)
+			return "", false, apierror.NewInternal(err)
 		}
 		if ok {
-			return ip.String(), nil
+			return addr.String(), fresh, nil
 		}
 	}
-	return "", apierror.NewInternal(fmt.Errorf("no ClusterIP left in %s", a.prefix))
+	return "", false, apierror.NewInternal(fmt.Errorf("no ClusterIP left in %s", a.prefix))
 }
 
-func (a *serviceAllocator) allocatePort(ctx context.Context, owner string, want int32, skip map[int32]bool) (int32, error) {
+func (a *serviceAllocator) allocatePort(ctx context.Context, owner string, want int32, skip map[int32]bool) (port int32, fresh bool, err error) {
 	if want != 0 {
 		if int(want) < a.portLo || int(want) > a.portHi {
-			return 0, fieldInvalid("spec.ports[].nodePort", want, fmt.Sprintf("provided port is not in the valid range. The range of valid ports is %d-%d", a.portLo, a.portHi))
+			return 0, false, fieldInvalid("spec.ports[].nodePort", want, fmt.Sprintf("provided port is not in the valid range. The range of valid ports is %d-%d", a.portLo, a.portHi))
 		}
-		ok, err := a.claim(ctx, portKeyPrefix+strconv.Itoa(int(want)), owner)
+		ok, fresh, err := a.claim(ctx, portKeyPrefix+strconv.Itoa(int(want)), owner)
 		if err != nil {
-			return 0, apierror.NewInternal(err)
+			return 0, false, apierror.NewInternal(err)
 		}
 		if !ok {
-			return 0, fieldInvalid("spec.ports[].nodePort", want, "provided port is already allocated")
+			return 0, false, fieldInvalid("spec.ports[].nodePort", want, "provided port is already allocated")
 		}
-		return want, nil
+		return want, fresh, nil
 	}
 	n := a.portHi - a.portLo + 1
 	start := rand.IntN(n)
@@ -155,15 +163,15 @@ func (a *serviceAllocator) allocatePort(ctx context.Context, owner string, want 
 		if skip[int32(p)] {
 			continue
 		}
-		ok, err := a.claim(ctx, portKeyPrefix+strconv.Itoa(p), owner)
+		ok, fresh, err := a.claim(ctx, portKeyPrefix+strconv.Itoa(p), owner)
 		if err != nil {
-			return 0, apierror.NewInternal(err)
+			return 0, false, apierror.NewInternal(err)
 		}
 		if ok {
-			return int32(p), nil
+			return int32(p), fresh, nil
 		}
 	}
-	return 0, apierror.NewInternal(fmt.Errorf("no node port left in %d-%d", a.portLo, a.portHi))
+	return 0, false, apierror.NewInternal(fmt.Errorf("no node port left in %d-%d", a.portLo, a.portHi))
 }
 
 func fieldInvalid(path string, value any, msg string) error {
@@ -182,15 +190,15 @@ func needsNodePorts(svc *core.Service) bool {
 }
 
 // allocate fills in the service's ClusterIP(s) and node ports, claiming
-// them for the service. On error, what this call claimed is released.
-func (a *serviceAllocator) allocate(ctx context.Context, svc *core.Service, old *core.Service) (err error) {
+// them for the service, and returns the keys it newly claimed: the caller
+// releases them (releaseKeys) if its write fails. On error, what this call
+// claimed is already released.
+func (a *serviceAllocator) allocate(ctx context.Context, svc *core.Service, old *core.Service) (claimed []string, err error) {
 	owner := serviceOwner(svc)
-	var claimed []string
 	defer func() {
 		if err != nil {
-			for _, k := range claimed {
-				a.release(ctx, k, owner)
-			}
+			a.releaseKeys(ctx, owner, claimed)
+			claimed = nil
 		}
 	}()
 	if needsClusterIP(svc) {
@@ -199,11 +207,13 @@ func (a *serviceAllocator) allocate(ctx context.Context, svc *core.Service, old 
 			want = old.Spec.ClusterIP
 		}
 		if want == "" || old == nil || want != old.Spec.ClusterIP {
-			ip, err := a.allocateIP(ctx, owner, want)
+			ip, fresh, err := a.allocateIP(ctx, owner, want)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			claimed = append(claimed, ipKeyPrefix+ip)
+			if fresh {
+				claimed = append(claimed, ipKeyPrefix+ip)
+			}
 			want = ip
 		}
 		svc.Spec.ClusterIP, svc.Spec.ClusterIPs = want, []string{want}
@@ -232,17 +242,19 @@ func (a *serviceAllocator) allocate(ctx context.Context, svc *core.Service, old 
 					continue
 				}
 				if p.NodePort != 0 && used[p.NodePort] {
-					return fieldInvalid(fmt.Sprintf("spec.ports[%d].nodePort", i), p.NodePort, "duplicate node port")
+					return nil, fieldInvalid(fmt.Sprintf("spec.ports[%d].nodePort", i), p.NodePort, "duplicate node port")
 				}
 				if p.NodePort != 0 && oldPorts[p.NodePort] {
 					used[p.NodePort] = true
 					continue // kept from before
 				}
-				port, err := a.allocatePort(ctx, owner, p.NodePort, used)
+				port, fresh, err := a.allocatePort(ctx, owner, p.NodePort, used)
 				if err != nil {
-					return err
+					return nil, err
 				}
-				claimed = append(claimed, portKeyPrefix+strconv.Itoa(int(port)))
+				if fresh {
+					claimed = append(claimed, portKeyPrefix+strconv.Itoa(int(port)))
+				}
 				p.NodePort = port
 				used[port] = true
 			}
@@ -252,7 +264,14 @@ func (a *serviceAllocator) allocate(ctx context.Context, svc *core.Service, old 
 			svc.Spec.Ports[i].NodePort = 0
 		}
 	}
-	return nil
+	return claimed, nil
+}
+
+// releaseKeys frees allocation keys owner holds.
+func (a *serviceAllocator) releaseKeys(ctx context.Context, owner string, keys []string) {
+	for _, k := range keys {
+		a.release(ctx, k, owner)
+	}
 }
 
 // releaseUnused frees what old held and svc (nil when deleted) no longer

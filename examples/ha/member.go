@@ -181,6 +181,11 @@ func runMember(ctx context.Context, cfg memberConfig) error {
 		return err
 	}
 	m.url = "https://" + ln.Addr().String()
+	if host, _, _ := net.SplitHostPort(cfg.Listen); host != "" && sec.Bundle.Serving.Cert.VerifyHostname(host) != nil {
+		if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+			fmt.Fprintf(cfg.Out, "member %s: warning: the shared serving certificate does not cover %s; clients using that address will fail to verify it (run -init-pki -hosts ... on the PKI directory: it keeps the CA and reissues the serving certificate, then restart the members)\n", cfg.ID, host)
+		}
+	}
 	if err := sec.WriteKubeconfig(cfg.Kubeconfig, m.url, "longshore-admin", "system:masters"); err != nil {
 		ln.Close()
 		return fmt.Errorf("write kubeconfig: %w", err)
