@@ -42,19 +42,24 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,6 +88,7 @@ type config struct {
 	watchWrites int
 	watchPods   int
 	watchSmall  bool
+	watchRaw    bool
 	plainHTTP   bool
 	dir         string
 	timeout     time.Duration
@@ -107,6 +113,7 @@ func main() {
 	flag.IntVar(&c.watchRate, "watch-rate", 10, "writes per second during the watch run")
 	flag.IntVar(&c.watchWrites, "watch-writes", 200, "writes during the watch run")
 	flag.IntVar(&c.watchPods, "watch-pods", 50, "pods in the watched namespace")
+	flag.BoolVar(&c.watchRaw, "watch-raw", false, "watchers read the raw event stream and find the send time by scanning each line, without decoding the object (the server's fan-out, not 1,000 decoders sharing the machine)")
 	flag.BoolVar(&c.watchSmall, "watch-small", false, "watch minimal pods (one container, about 600 B) instead of the realistic ones, so that client-side decoding weighs less")
 	flag.BoolVar(&c.plainHTTP, "http", false, "serve plain HTTP/1.1 without authentication instead of HTTPS")
 	flag.StringVar(&c.dir, "dir", "", "directory for the store and PKI (default: a new temporary one)")
@@ -626,7 +633,16 @@ func (b *bench) watch(ctx context.Context) (row, error) {
 	rv := first.ResourceVersion
 
 	var conns []*client.Resource[*core.Pod]
+	var raws []*http.Client
 	for range c.watchConns {
+		if c.watchRaw {
+			hc, err := rawHTTPClient(b.cc)
+			if err != nil {
+				return row{}, err
+			}
+			raws = append(raws, hc)
+			continue
+		}
 		cl, err := client.New(b.cc)
 		if err != nil {
 			return row{}, err
@@ -639,7 +655,7 @@ func (b *bench) watch(ctx context.Context) (row, error) {
 	}
 	wctx, wcancel := context.WithCancel(ctx)
 	defer wcancel()
-	watches := make([]*client.Watch[*core.Pod], c.watchers)
+	watches := make([]sentReader, c.watchers)
 	var wg sync.WaitGroup
 	var openErr error
 	var mu sync.Mutex
@@ -649,7 +665,16 @@ func (b *bench) watch(ctx context.Context) (row, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			w, err := conns[i%len(conns)].Watch(wctx, client.ListOptions{ResourceVersion: rv})
+			var w sentReader
+			var err error
+			if c.watchRaw {
+				w, err = openRawWatch(wctx, raws[i%len(raws)], b.cc.Host, ns, rv)
+			} else {
+				var tw *client.Watch[*core.Pod]
+				if tw, err = conns[i%len(conns)].Watch(wctx, client.ListOptions{ResourceVersion: rv}); err == nil {
+					w = typedReader{tw}
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && openErr == nil {
@@ -676,17 +701,15 @@ func (b *bench) watch(ctx context.Context) (row, error) {
 			defer w.Close()
 			mine := make([]time.Duration, 0, c.watchWrites)
 			for len(mine) < c.watchWrites {
-				ev, err := w.Next()
-				if err != nil {
-					break
-				}
-				now := time.Now()
-				var sent int64
-				if _, err := fmt.Sscan(ev.Object.Annotations[sentAnnotation], &sent); err != nil {
+				sent, err := w.Next()
+				if errors.Is(err, errNoSendTime) {
 					decodeErrs.Add(1)
 					continue
 				}
-				mine = append(mine, now.Sub(time.Unix(0, sent)))
+				if err != nil {
+					break
+				}
+				mine = append(mine, time.Since(time.Unix(0, sent)))
 			}
 			lats[i] = mine
 		})
@@ -734,9 +757,14 @@ func (b *bench) watch(ctx context.Context) (row, error) {
 	if c.watchSmall {
 		kind = "small pods"
 	}
+	reader := "typed decode"
+	if c.watchRaw {
+		kind += ", raw streams"
+		reader = "the line read from the stream"
+	}
 	r := row{name: fmt.Sprintf("watch delivery (%d watchers, %s)", c.watchers, kind), ops: len(all), errs: writeErrs + int(decodeErrs.Load()), elapsed: elapsed, lat: all,
 		goal: 50 * time.Millisecond,
-		note: fmt.Sprintf("%d writes at %d/s, %d conns, from before the write to typed decode; %d events missing", c.watchWrites, c.watchRate, c.watchConns, missing)}
+		note: fmt.Sprintf("%d writes at %d/s, %d conns, from before the write to %s; %d events missing", c.watchWrites, c.watchRate, c.watchConns, reader, missing)}
 	if ctx.Err() != nil {
 		return r, fmt.Errorf("time limit reached: %w", ctx.Err())
 	}
@@ -807,4 +835,105 @@ func loadavg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// sentReader yields the send time of each watch event.
+type sentReader interface {
+	// Next returns the next event's send time (errNoSendTime for an event
+	// without one), or the stream's error.
+	Next() (int64, error)
+	Close()
+}
+
+var errNoSendTime = errors.New("event without a send time")
+
+// typedReader decodes each event as apiserver/client does.
+type typedReader struct{ w *client.Watch[*core.Pod] }
+
+func (r typedReader) Next() (int64, error) {
+	ev, err := r.w.Next()
+	if err != nil {
+		return 0, err
+	}
+	var sent int64
+	if _, err := fmt.Sscan(ev.Object.Annotations[sentAnnotation], &sent); err != nil {
+		return 0, errNoSendTime
+	}
+	return sent, nil
+}
+
+func (r typedReader) Close() { r.w.Close() }
+
+// rawReader reads the newline-delimited event stream and scans each line
+// for the annotation: it reads every byte but decodes nothing.
+type rawReader struct {
+	body io.ReadCloser
+	sc   *bufio.Scanner
+}
+
+var sentKey = []byte(`"` + sentAnnotation + `":"`)
+
+func (r *rawReader) Next() (int64, error) {
+	for r.sc.Scan() {
+		line := r.sc.Bytes()
+		i := bytes.Index(line, sentKey)
+		if i < 0 {
+			return 0, errNoSendTime
+		}
+		rest := line[i+len(sentKey):]
+		j := bytes.IndexByte(rest, '"')
+		if j < 0 {
+			return 0, errNoSendTime
+		}
+		sent, err := strconv.ParseInt(string(rest[:j]), 10, 64)
+		if err != nil {
+			return 0, errNoSendTime
+		}
+		return sent, nil
+	}
+	if err := r.sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, io.EOF
+}
+
+func (r *rawReader) Close() { r.body.Close() }
+
+// rawHTTPClient is an HTTP/2 client with cc's TLS credentials.
+func rawHTTPClient(cc *client.Config) (*http.Client, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if len(cc.CAData) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(cc.CAData) {
+			return nil, errors.New("no CA certificate")
+		}
+		tc.RootCAs = pool
+	}
+	if len(cc.CertData) > 0 {
+		cert, err := tls.X509KeyPair(cc.CertData, cc.KeyData)
+		if err != nil {
+			return nil, err
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 1}}, nil
+}
+
+func openRawWatch(ctx context.Context, hc *http.Client, host, ns, rv string) (sentReader, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, host+"/api/v1/namespaces/"+ns+"/pods?watch=true&resourceVersion="+rv, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("watch: %s", resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	return &rawReader{body: resp.Body, sc: sc}, nil
 }
