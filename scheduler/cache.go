@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/scheduler/framework"
@@ -20,6 +21,9 @@ var (
 type podState struct {
 	pod     *core.Pod
 	assumed bool
+	// deadline is when an assumed pod whose binding cycle finished is
+	// forgotten if its binding has not shown up; zero while binding runs.
+	deadline time.Time
 }
 
 // Cache is the scheduler's view of the cluster: a NodeInfo per node
@@ -34,21 +38,30 @@ type Cache struct {
 	pods  map[string]*podState // by pod key
 
 	// snapshot bookkeeping: the clones handed to the snapshot and the
-	// generation each was cloned at.
-	snapInfos map[string]*framework.NodeInfo
+	// generation each was cloned at; the nodes whose pods changed since
+	// the last UpdateSnapshot, and whether a node was added or removed
+	// (or its object changed), which needs a full rebuild.
+	snapInfos  map[string]*framework.NodeInfo
+	lastSnap   *framework.Snapshot
+	dirty      map[string]struct{}
+	structural bool
 }
 
 // NewCache returns an empty cache.
 func NewCache() *Cache {
-	return &Cache{nodes: map[string]*framework.NodeInfo{}, pods: map[string]*podState{}, snapInfos: map[string]*framework.NodeInfo{}}
+	return &Cache{nodes: map[string]*framework.NodeInfo{}, pods: map[string]*podState{}, snapInfos: map[string]*framework.NodeInfo{}, dirty: map[string]struct{}{}}
 }
 
+// nodeInfo returns a node's info, created if missing, and marks it
+// changed: callers modify it.
 func (c *Cache) nodeInfo(name string) *framework.NodeInfo {
 	ni, ok := c.nodes[name]
 	if !ok {
 		ni = framework.NewNodeInfo()
 		c.nodes[name] = ni
+		c.structural = true
 	}
+	c.dirty[name] = struct{}{}
 	return ni
 }
 
@@ -66,6 +79,38 @@ func (c *Cache) AssumePod(pod *core.Pod) error {
 	}
 	c.pods[key] = &podState{pod: pod, assumed: true}
 	return nil
+}
+
+// FinishBinding starts the expiry clock of an assumed pod whose binding
+// cycle finished: if the informer has not confirmed the pod (AddPod) by
+// deadline, CleanupExpired forgets it and frees its node's resources.
+func (c *Cache) FinishBinding(pod *core.Pod, deadline time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := podKey(pod)
+	st, ok := c.pods[key]
+	if !ok || !st.assumed {
+		return fmt.Errorf("finish binding %s: %w", key, ErrNotAssumed)
+	}
+	st.deadline = deadline
+	return nil
+}
+
+// CleanupExpired forgets the assumed pods whose binding finished and
+// whose deadline is before now, and returns them.
+func (c *Cache) CleanupExpired(now time.Time) []*core.Pod {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var expired []*core.Pod
+	for key, st := range c.pods {
+		if !st.assumed || st.deadline.IsZero() || !now.After(st.deadline) {
+			continue
+		}
+		delete(c.pods, key)
+		_ = c.removeFromNode(st.pod) // the pod is in its node by construction
+		expired = append(expired, st.pod)
+	}
+	return expired
 }
 
 // ForgetPod removes an assumed pod whose binding failed.
@@ -86,9 +131,11 @@ func (c *Cache) removeFromNode(pod *core.Pod) error {
 	if !ok {
 		return nil
 	}
+	c.dirty[pod.Spec.NodeName] = struct{}{}
 	err := ni.RemovePod(pod)
 	if ni.Node() == nil && len(ni.Pods) == 0 {
 		delete(c.nodes, pod.Spec.NodeName)
+		c.structural = true
 	}
 	return err
 }
@@ -141,6 +188,7 @@ func (c *Cache) AddNode(node *core.Node) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.nodeInfo(node.Name).SetNode(node)
+	c.structural = true
 }
 
 // UpdateNode updates a node.
@@ -154,6 +202,7 @@ func (c *Cache) RemoveNode(node *core.Node) {
 	if !ok {
 		return
 	}
+	c.structural = true
 	if len(ni.Pods) == 0 {
 		delete(c.nodes, node.Name)
 		return
@@ -175,10 +224,33 @@ func (c *Cache) NodeCount() int {
 }
 
 // UpdateSnapshot refreshes snap with the nodes that changed since the
-// last call: only those are cloned.
+// last call: only those are cloned. When only pods moved (the common
+// case while scheduling) the snapshot is updated in place
+// (Snapshot.UpdateNodeInfos) instead of rebuilt.
 func (c *Cache) UpdateSnapshot(snap *framework.Snapshot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if snap == c.lastSnap && !c.structural {
+		changed := make(map[string]*framework.NodeInfo, len(c.dirty))
+		for name := range c.dirty {
+			ni, ok := c.nodes[name]
+			if !ok {
+				continue
+			}
+			if old, ok := c.snapInfos[name]; !ok || old.Generation != ni.Generation {
+				clone := ni.Clone()
+				c.snapInfos[name] = clone
+				changed[name] = clone
+			}
+		}
+		clear(c.dirty)
+		if len(changed) == 0 || snap.UpdateNodeInfos(changed) {
+			return
+		}
+	}
+	c.lastSnap = snap
+	c.structural = false
+	clear(c.dirty)
 	for name, ni := range c.nodes {
 		if old, ok := c.snapInfos[name]; !ok || old.Generation != ni.Generation {
 			c.snapInfos[name] = ni.Clone()

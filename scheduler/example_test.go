@@ -52,3 +52,27 @@ func Example() {
 	<-done
 	// Output: web -> node-1
 }
+
+// ExampleNewLocal schedules without an API server: the caller reports
+// nodes and pods, and the bound pods come back through the scheduler's
+// own view.
+func ExampleNewLocal() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := scheduler.NewLocal(ctx, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	alloc := core.ResourceList{core.ResourceCPU: resource.MustParse("2"), core.ResourceMemory: resource.MustParse("4Gi"), core.ResourcePods: resource.MustParse("110")}
+	s.AddNode(&core.Node{ObjectMeta: meta.ObjectMeta{Name: "node-1"}, Status: core.NodeStatus{Allocatable: alloc}})
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	s.AddPod(&core.Pod{ObjectMeta: meta.ObjectMeta{Name: "web", Namespace: "default", UID: "u1"}, Spec: core.PodSpec{Containers: []core.Container{{Name: "web", Image: "nginx"}}}})
+	for deadline := time.Now().Add(10 * time.Second); s.Scheduled() == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	}
+	fmt.Println("scheduled:", s.Scheduled(), "nodes:", s.Cache().NodeCount())
+	cancel()
+	<-done
+	// Output: scheduled: 1 nodes: 1
+}

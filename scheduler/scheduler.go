@@ -15,12 +15,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/longshore/longshore/api/apps"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/labels"
 	"github.com/longshore/longshore/api/meta"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
+	"github.com/longshore/longshore/controller/leaderelection"
 	"github.com/longshore/longshore/controller/record"
 	"github.com/longshore/longshore/scheduler/framework"
 	"github.com/longshore/longshore/scheduler/plugins"
@@ -51,7 +54,45 @@ type Options struct {
 	PodWriter framework.PodWriter
 	// Logger receives the scheduler's logs; nil discards.
 	Logger *slog.Logger
+	// AssumedPodTTL is how long an assumed pod whose binding cycle
+	// finished waits for its binding to show up before the cache forgets
+	// it and frees its node's resources (default 30 s).
+	AssumedPodTTL time.Duration
+	// Metrics, if set, receives the scheduler's Prometheus collectors:
+	// scheduler_schedule_attempts_total, scheduler_scheduling_attempt_duration_seconds,
+	// scheduler_pod_scheduling_duration_seconds, scheduler_pending_pods
+	// and scheduler_plugin_execution_duration_seconds.
+	Metrics prometheus.Registerer
+	// PluginMetricsSamplePercent is the share of scheduling cycles whose
+	// plugin calls are timed (default 10, as kube-scheduler; negative
+	// disables). Only used with Metrics.
+	PluginMetricsSamplePercent int
+	// LeaderElection, if set, makes Run campaign for a Lease and
+	// schedule only while it leads, so several replicas can run. It
+	// needs a client.
+	LeaderElection *LeaderElection
 }
+
+// LeaderElection configures the election of the replica that schedules.
+// The zero value works: the Lease kube-system/kube-scheduler, the host
+// name plus a random suffix as identity, client-go's durations.
+type LeaderElection struct {
+	// Namespace and Name of the Lease (default kube-system, kube-scheduler).
+	Namespace, Name string
+	// Identity names this replica (default hostname_random).
+	Identity string
+	// LeaseDuration, RenewDeadline and RetryPeriod are those of
+	// controller/leaderelection (defaults 15 s, 10 s, 2 s).
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+}
+
+// ErrLocal is returned by the feeding methods (AddNode, AddPod, ...) of a
+// scheduler that watches the API server itself, and by New for options
+// that need a client when there is none.
+var ErrLocal = errors.New("scheduler: operation needs a local (client-less) scheduler, or a client")
+
+// DefaultAssumedPodTTL is the default of Options.AssumedPodTTL.
+const DefaultAssumedPodTTL = 30 * time.Second
 
 // Scheduler watches unscheduled pods through the API server and binds
 // them to nodes, one scheduling cycle at a time, with binding cycles
@@ -81,6 +122,15 @@ type Scheduler struct {
 	nextStartNode atomic.Int64
 	binding       sync.WaitGroup
 	scheduled     atomic.Int64
+
+	ttl           time.Duration
+	metrics       *metrics
+	samplePercent int
+	elector       *leaderelection.Elector
+
+	// local holds the pods of a client-less scheduler, fed by AddPod.
+	localMu sync.RWMutex
+	local   map[string]*core.Pod
 }
 
 // New builds a scheduler over the API client: one framework per profile,
@@ -90,7 +140,14 @@ func New(ctx context.Context, c *client.Client, opts *Options) (*Scheduler, erro
 	if opts == nil {
 		opts = &Options{}
 	}
-	s := &Scheduler{c: c, cfg: opts.Config, log: opts.Logger, profiles: map[string]*framework.Framework{}, cache: NewCache(), snapshot: framework.NewSnapshot(nil, nil), nominator: newNominator()}
+	s := &Scheduler{c: c, cfg: opts.Config, log: opts.Logger, profiles: map[string]*framework.Framework{}, cache: NewCache(), snapshot: framework.NewSnapshot(nil, nil), nominator: newNominator(),
+		ttl: opts.AssumedPodTTL, samplePercent: opts.PluginMetricsSamplePercent}
+	if s.ttl <= 0 {
+		s.ttl = DefaultAssumedPodTTL
+	}
+	if s.samplePercent == 0 {
+		s.samplePercent = 10
+	}
 	if s.cfg == nil {
 		s.cfg = framework.DefaultConfig()
 	}
@@ -101,7 +158,7 @@ func New(ctx context.Context, c *client.Client, opts *Options) (*Scheduler, erro
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.events = opts.EventRecorder
-	if s.events == nil {
+	if s.events == nil && c != nil {
 		s.recorder = record.New(c, &record.Options{Component: "default-scheduler", Logger: s.log})
 		s.events = eventAdapter{s.recorder}
 	}
@@ -113,11 +170,24 @@ func New(ctx context.Context, c *client.Client, opts *Options) (*Scheduler, erro
 	if s.cfg.Parallelism != nil {
 		parallelism = int(*s.cfg.Parallelism)
 	}
+	// The queue sort function is only known once the profiles exist, and
+	// the metrics need the queue: the queue reads less through this
+	// indirection.
 	var less func(a, b *framework.QueuedPodInfo) bool
+	s.queue = NewQueue(func(a, b *framework.QueuedPodInfo) bool { return less(a, b) }, s.queueOptions())
+	var err error
+	if s.metrics, err = newMetrics(opts.Metrics, s.queue); err != nil {
+		return nil, err
+	}
+	var observe func(point, plugin string, code framework.Code, d time.Duration)
+	if opts.Metrics != nil && s.samplePercent > 0 {
+		observe = s.metrics.observePlugin
+	}
 	for i := range s.cfg.Profiles {
 		p := &s.cfg.Profiles[i]
 		fw, err := framework.New(ctx, registry, p, &framework.Options{
 			Client: c, EventRecorder: s.events, PodWriter: opts.PodWriter, Snapshot: s.snapshot, Parallelism: parallelism, Logger: s.log,
+			ObservePlugin: observe,
 		})
 		if err != nil {
 			return nil, err
@@ -127,16 +197,19 @@ func New(ctx context.Context, c *client.Client, opts *Options) (*Scheduler, erro
 			less = fw.QueueSortFunc()
 		}
 	}
-	qo := &QueueOptions{}
-	if v := s.cfg.PodInitialBackoffSeconds; v != nil {
-		qo.InitialBackoff = time.Duration(*v) * time.Second
+	if opts.LeaderElection != nil {
+		if c == nil {
+			return nil, fmt.Errorf("leader election: %w", ErrLocal)
+		}
+		if s.elector, err = newElector(c, opts.LeaderElection, s.log, s.lead); err != nil {
+			return nil, err
+		}
 	}
-	if v := s.cfg.PodMaxBackoffSeconds; v != nil {
-		qo.MaxBackoff = time.Duration(*v) * time.Second
+	if c == nil {
+		s.local = map[string]*core.Pod{}
+		return s, nil
 	}
-	s.queue = NewQueue(less, qo)
 	s.factory = controller.NewFactory(c, &controller.FactoryOptions{Logger: s.log})
-	var err error
 	if s.pods, err = controller.InformerFor[*core.Pod](s.factory, controller.InformerOptions{}); err != nil {
 		return nil, err
 	}
@@ -160,6 +233,17 @@ func New(ctx context.Context, c *client.Client, opts *Options) (*Scheduler, erro
 	}
 	s.addHandlers()
 	return s, nil
+}
+
+func (s *Scheduler) queueOptions() *QueueOptions {
+	qo := &QueueOptions{}
+	if v := s.cfg.PodInitialBackoffSeconds; v != nil {
+		qo.InitialBackoff = time.Duration(*v) * time.Second
+	}
+	if v := s.cfg.PodMaxBackoffSeconds; v != nil {
+		qo.MaxBackoff = time.Duration(*v) * time.Second
+	}
+	return qo
 }
 
 type eventAdapter struct{ r *record.Recorder }
@@ -209,17 +293,7 @@ func (s *Scheduler) addHandlers() {
 		UpdateFunc: func(old, p *core.Pod) {
 			s.onPod(old, p)
 		},
-		DeleteFunc: func(p *core.Pod, _ bool) {
-			if p.Spec.NodeName != "" {
-				if err := s.cache.RemovePod(p); err != nil {
-					s.log.Debug("cache remove pod", "pod", podKey(p), "err", err)
-				}
-				s.queue.MoveAllToActiveOrBackoff()
-				return
-			}
-			s.queue.Delete(p)
-			s.nominator.remove(p)
-		},
+		DeleteFunc: func(p *core.Pod, _ bool) { s.onPodDelete(p) },
 	})
 	moveAll := func() { s.queue.MoveAllToActiveOrBackoff() }
 	s.nodes.AddEventHandler(controller.HandlerFuncs[*core.Node]{
@@ -235,6 +309,18 @@ func (s *Scheduler) addHandlers() {
 		AddFunc:    func(*core.PersistentVolume) { moveAll() },
 		UpdateFunc: func(_, _ *core.PersistentVolume) { moveAll() },
 	})
+}
+
+func (s *Scheduler) onPodDelete(p *core.Pod) {
+	if p.Spec.NodeName != "" {
+		if err := s.cache.RemovePod(p); err != nil {
+			s.log.Debug("cache remove pod", "pod", podKey(p), "err", err)
+		}
+		s.queue.MoveAllToActiveOrBackoff()
+		return
+	}
+	s.queue.Delete(p)
+	s.nominator.remove(p)
 }
 
 func (s *Scheduler) onPod(old, p *core.Pod) {
@@ -284,24 +370,85 @@ func schedulingRelevantChange(old, p *core.Pod) bool {
 
 // Run starts the informers, waits for their caches, and schedules until
 // ctx ends; it then waits for binding cycles in flight and returns nil.
+//
+// With Options.LeaderElection, the informers run on every replica (so a
+// new leader starts warm) but pods are scheduled only while this replica
+// holds the Lease; Run returns leaderelection.ErrLeadershipLost if the
+// lease is lost.
 func (s *Scheduler) Run(ctx context.Context) error {
 	if s.recorder != nil {
 		go func() { _ = s.recorder.Start(ctx) }()
 	}
-	s.factory.Start(ctx)
-	if err := s.factory.WaitForCacheSync(ctx); err != nil {
-		return fmt.Errorf("scheduler: wait for caches: %w", err)
+	if s.factory != nil {
+		s.factory.Start(ctx)
+		if err := s.factory.WaitForCacheSync(ctx); err != nil {
+			return fmt.Errorf("scheduler: wait for caches: %w", err)
+		}
 	}
 	go s.queue.Run(ctx)
+	go s.expireAssumed(ctx)
+	defer s.binding.Wait()
+	if s.elector == nil {
+		s.scheduleLoop(ctx)
+		return nil
+	}
+	return s.elector.Run(ctx)
+}
+
+func (s *Scheduler) scheduleLoop(ctx context.Context) {
 	for {
 		qpi, err := s.queue.Pop(ctx)
 		if err != nil {
-			break
+			return
 		}
 		s.ScheduleOne(ctx, qpi)
 	}
-	s.binding.Wait()
-	return nil
+}
+
+// expireAssumed forgets, every second, the assumed pods whose binding
+// never showed up within the TTL, and requeues those still unbound.
+func (s *Scheduler) expireAssumed(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			s.CleanupAssumed(now)
+		}
+	}
+}
+
+// CleanupAssumed forgets the assumed pods whose binding finished more
+// than the TTL before now without the binding showing up, freeing their
+// nodes' resources; the pods still unbound are queued again. Run calls it
+// every second; it returns the number of pods forgotten.
+func (s *Scheduler) CleanupAssumed(now time.Time) int {
+	expired := s.cache.CleanupExpired(now)
+	for _, p := range expired {
+		s.log.Warn("assumed pod expired: its binding never showed up", "pod", podKey(p), "node", p.Spec.NodeName)
+		if cur, ok := s.getPod(p.Namespace, p.Name); ok && cur.UID == p.UID && cur.Spec.NodeName == "" && s.responsible(cur) {
+			if err := s.queue.Add(cur); err != nil {
+				s.log.Warn("requeue expired pod", "pod", podKey(p), "err", err)
+			}
+		}
+	}
+	if len(expired) > 0 {
+		s.queue.MoveAllToActiveOrBackoff()
+	}
+	return len(expired)
+}
+
+// getPod returns the informer's (or the local store's) copy of a pod.
+func (s *Scheduler) getPod(namespace, name string) (*core.Pod, bool) {
+	if s.pods != nil {
+		return s.pods.Get(namespace, name)
+	}
+	s.localMu.RLock()
+	defer s.localMu.RUnlock()
+	p, ok := s.local[namespace+"/"+name]
+	return p, ok
 }
 
 // FitError is the failure of a cycle where no node fits.
@@ -345,6 +492,9 @@ func (e *FitError) Error() string {
 
 func (s *Scheduler) refreshSnapshot() {
 	s.cache.UpdateSnapshot(s.snapshot)
+	if s.factory == nil {
+		return
+	}
 	s.snapshot.SetVolumes(s.pvcs.List(labels.Everything()), s.pvs.List(labels.Everything()))
 	s.snapshot.SetWorkloads(s.services.List(labels.Everything()), s.replicaSets.List(labels.Everything()), s.statefulSets.List(labels.Everything()))
 }
@@ -359,13 +509,20 @@ func (s *Scheduler) ScheduleOne(ctx context.Context, qpi *framework.QueuedPodInf
 		return
 	}
 	// A stale copy: the pod was deleted or bound since it was queued.
-	if cur, ok := s.pods.Get(pod.Namespace, pod.Name); !ok || cur.UID != pod.UID || cur.Spec.NodeName != "" {
+	if cur, ok := s.getPod(pod.Namespace, pod.Name); !ok || cur.UID != pod.UID || cur.Spec.NodeName != "" {
 		return
 	}
+	start := time.Now()
 	s.refreshSnapshot()
 	state := framework.NewCycleState()
+	state.RecordPluginMetrics = s.samplePercent > 0 && rand.IntN(100) < s.samplePercent
 	host, err := s.schedulePod(ctx, fw, state, pod)
 	if err != nil {
+		result := ResultError
+		if _, ok := errors.AsType[*FitError](err); ok || errors.Is(err, ErrNoNodes) {
+			result = ResultUnschedulable
+		}
+		s.metrics.attempt(result, fw.ProfileName(), start)
 		var fitErr *FitError
 		nominated := ""
 		if errors.As(err, &fitErr) && fw.HasPostFilterPlugins() && fitErr.PreFilter == nil {
@@ -386,24 +543,35 @@ func (s *Scheduler) ScheduleOne(ctx context.Context, qpi *framework.QueuedPodInf
 	assumed := pod.DeepCopyObject().(*core.Pod)
 	assumed.Spec.NodeName = host
 	if err := s.cache.AssumePod(assumed); err != nil {
+		s.metrics.attempt(ResultError, fw.ProfileName(), start)
 		s.fail(ctx, qpi, cycle, err, true, "")
 		return
 	}
 	if st := fw.RunReservePluginsReserve(ctx, state, assumed, host); !st.IsSuccess() {
 		s.undo(ctx, fw, state, assumed, host)
+		s.metrics.attempt(resultOf(st), fw.ProfileName(), start)
 		s.fail(ctx, qpi, cycle, st.AsError(), st.Code() == framework.Error, "")
 		return
 	}
 	if st := fw.RunPermitPlugins(ctx, state, assumed, host); !st.IsSuccess() && !st.IsWait() {
 		s.undo(ctx, fw, state, assumed, host)
+		s.metrics.attempt(resultOf(st), fw.ProfileName(), start)
 		s.fail(ctx, qpi, cycle, st.AsError(), st.Code() == framework.Error, "")
 		return
 	}
 	s.binding.Add(1)
 	go func() {
 		defer s.binding.Done()
-		s.bindingCycle(ctx, fw, state, qpi, cycle, assumed, host)
+		s.bindingCycle(ctx, fw, state, qpi, cycle, assumed, host, start)
 	}()
+}
+
+// resultOf is the attempts metric's result for a failed status.
+func resultOf(st *framework.Status) string {
+	if st.Code() == framework.Error {
+		return ResultError
+	}
+	return ResultUnschedulable
 }
 
 func (s *Scheduler) undo(ctx context.Context, fw *framework.Framework, state *framework.CycleState, assumed *core.Pod, host string) {
@@ -413,7 +581,7 @@ func (s *Scheduler) undo(ctx context.Context, fw *framework.Framework, state *fr
 	}
 }
 
-func (s *Scheduler) bindingCycle(ctx context.Context, fw *framework.Framework, state *framework.CycleState, qpi *framework.QueuedPodInfo, cycle int64, assumed *core.Pod, host string) {
+func (s *Scheduler) bindingCycle(ctx context.Context, fw *framework.Framework, state *framework.CycleState, qpi *framework.QueuedPodInfo, cycle int64, assumed *core.Pod, host string, start time.Time) {
 	st := fw.WaitOnPermit(ctx, assumed)
 	if st.IsSuccess() {
 		st = fw.RunPreBindPlugins(ctx, state, assumed, host)
@@ -427,11 +595,20 @@ func (s *Scheduler) bindingCycle(ctx context.Context, fw *framework.Framework, s
 	if !st.IsSuccess() {
 		s.undo(ctx, fw, state, assumed, host)
 		s.queue.MoveAllToActiveOrBackoff() // the reserved room is free again
+		s.metrics.attempt(resultOf(st), fw.ProfileName(), start)
 		s.fail(ctx, qpi, cycle, st.AsError(), st.Code() == framework.Error, "")
 		return
 	}
+	if err := s.cache.FinishBinding(assumed, time.Now().Add(s.ttl)); err != nil {
+		// Already confirmed by the informer: nothing to expire.
+		s.log.Debug("finish binding", "pod", podKey(assumed), "err", err)
+	}
+	s.metrics.attempt(ResultScheduled, fw.ProfileName(), start)
+	s.metrics.bound(qpi)
 	s.scheduled.Add(1)
-	s.events.Eventf(assumed, "Normal", "Scheduled", "Binding", "Successfully assigned %s to %s", podKey(assumed), host)
+	if s.events != nil {
+		s.events.Eventf(assumed, "Normal", "Scheduled", "Binding", "Successfully assigned %s to %s", podKey(assumed), host)
+	}
 	fw.RunPostBindPlugins(ctx, state, assumed, host)
 }
 
@@ -440,7 +617,9 @@ func (s *Scheduler) bindingCycle(ctx context.Context, fw *framework.Framework, s
 func (s *Scheduler) fail(ctx context.Context, qpi *framework.QueuedPodInfo, cycle int64, err error, errored bool, nominated string) {
 	pod := qpi.Pod
 	s.log.Debug("unable to schedule pod", "pod", podKey(pod), "err", err)
-	s.events.Eventf(pod, "Warning", "FailedScheduling", "Scheduling", "%s", err.Error())
+	if s.events != nil {
+		s.events.Eventf(pod, "Warning", "FailedScheduling", "Scheduling", "%s", err.Error())
+	}
 	if ctx.Err() != nil {
 		return
 	}
@@ -452,7 +631,7 @@ func (s *Scheduler) fail(ctx context.Context, qpi *framework.QueuedPodInfo, cycl
 		s.log.Debug("update pod condition", "pod", podKey(pod), "err", perr)
 	}
 	// Requeue the informer's latest copy, if the pod still waits.
-	if cur, ok := s.pods.Get(pod.Namespace, pod.Name); ok && cur.UID == pod.UID && cur.Spec.NodeName == "" {
+	if cur, ok := s.getPod(pod.Namespace, pod.Name); ok && cur.UID == pod.UID && cur.Spec.NodeName == "" {
 		if pi, err := framework.NewPodInfo(cur); err == nil {
 			qpi.PodInfo = pi
 		}
@@ -461,6 +640,10 @@ func (s *Scheduler) fail(ctx context.Context, qpi *framework.QueuedPodInfo, cycl
 }
 
 func (s *Scheduler) setScheduledCondition(ctx context.Context, pod *core.Pod, reason, msg, nominated string) error {
+	// A local scheduler has no API object to update.
+	if s.c == nil {
+		return nil
+	}
 	conds := make([]core.PodCondition, 0, len(pod.Status.Conditions)+1)
 	for _, c := range pod.Status.Conditions {
 		if c.Type != core.PodScheduled {

@@ -24,41 +24,41 @@ type StateData interface {
 // pod. It is safe for concurrent use: Filter and Score run in parallel over
 // nodes and may all read it.
 type CycleState struct {
-	mu   sync.RWMutex
-	data map[StateKey]StateData
+	// data is a sync.Map: Filter and Score read it once per node and
+	// plugin from several goroutines, and a read-write mutex's reader
+	// count is a contended atomic there.
+	data sync.Map // StateKey -> StateData
 	// SkipFilterPlugins and SkipScorePlugins list the plugins whose
 	// PreFilter or PreScore returned Skip; the framework fills them in.
 	SkipFilterPlugins map[string]struct{}
 	SkipScorePlugins  map[string]struct{}
+	// RecordPluginMetrics asks the framework to time each plugin call of
+	// this cycle (Options.ObservePlugin); the scheduler sets it on a
+	// sample of cycles.
+	RecordPluginMetrics bool
 }
 
 // NewCycleState returns an empty CycleState.
 func NewCycleState() *CycleState {
-	return &CycleState{data: map[StateKey]StateData{}}
+	return &CycleState{}
 }
 
 // Read returns the data under key, or an error wrapping ErrNotFound.
 func (c *CycleState) Read(key StateKey) (StateData, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if v, ok := c.data[key]; ok {
-		return v, nil
+	if v, ok := c.data.Load(key); ok {
+		return v.(StateData), nil
 	}
 	return nil, fmt.Errorf("cycle state %q: %w", key, ErrNotFound)
 }
 
 // Write stores val under key, replacing what was there.
 func (c *CycleState) Write(key StateKey, val StateData) {
-	c.mu.Lock()
-	c.data[key] = val
-	c.mu.Unlock()
+	c.data.Store(key, val)
 }
 
 // Delete removes key.
 func (c *CycleState) Delete(key StateKey) {
-	c.mu.Lock()
-	delete(c.data, key)
-	c.mu.Unlock()
+	c.data.Delete(key)
 }
 
 // Clone returns a deep copy: every value is cloned with its Clone method.
@@ -66,14 +66,14 @@ func (c *CycleState) Clone() *CycleState {
 	if c == nil {
 		return nil
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	out := &CycleState{data: make(map[StateKey]StateData, len(c.data))}
-	for k, v := range c.data {
-		out.data[k] = v.Clone()
-	}
+	out := &CycleState{}
+	c.data.Range(func(k, v any) bool {
+		out.data.Store(k, v.(StateData).Clone())
+		return true
+	})
 	out.SkipFilterPlugins = cloneSet(c.SkipFilterPlugins)
 	out.SkipScorePlugins = cloneSet(c.SkipScorePlugins)
+	out.RecordPluginMetrics = c.RecordPluginMetrics
 	return out
 }
 

@@ -34,6 +34,11 @@ type Options struct {
 	Parallelism int
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
+	// ObservePlugin, if set, receives each plugin call's duration in the
+	// cycles whose CycleState has RecordPluginMetrics set (the scheduler
+	// samples a share of cycles, as kube-scheduler does). point is the
+	// extension point ("Filter", "Score", ...), code the status code.
+	ObservePlugin func(point, plugin string, code Code, d time.Duration)
 }
 
 // Framework is the plugins of one profile, instantiated and ordered per
@@ -258,6 +263,27 @@ func (fw *Framework) Parallelizer() Parallelizer { return fw.parallel }
 // Logger returns the framework's logger.
 func (fw *Framework) Logger() *slog.Logger { return fw.opts.Logger }
 
+// observe reports a plugin call that started at start, when the cycle
+// is sampled.
+func (fw *Framework) observe(state *CycleState, point, plugin string, st *Status, start time.Time) {
+	if state != nil && state.RecordPluginMetrics && fw.opts.ObservePlugin != nil {
+		fw.opts.ObservePlugin(point, plugin, st.Code(), time.Since(start))
+	}
+}
+
+// sampled reports whether plugin calls of this cycle are timed.
+func (fw *Framework) sampled(state *CycleState) bool {
+	return state != nil && state.RecordPluginMetrics && fw.opts.ObservePlugin != nil
+}
+
+// now returns the time when the cycle is sampled, else the zero time.
+func (fw *Framework) now(state *CycleState) time.Time {
+	if fw.sampled(state) {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
 // QueueSortFunc returns the Less function of the queue sort plugin.
 func (fw *Framework) QueueSortFunc() func(a, b *QueuedPodInfo) bool { return fw.queueSort[0].Less }
 
@@ -279,7 +305,9 @@ func (fw *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState,
 	var narrowedBy []string
 	state.SkipFilterPlugins = map[string]struct{}{}
 	for _, p := range fw.preFilter {
+		t := fw.now(state)
 		r, s := p.PreFilter(ctx, state, pod)
+		fw.observe(state, "PreFilter", p.Name(), s, t)
 		if s.IsSkip() {
 			state.SkipFilterPlugins[p.Name()] = struct{}{}
 			continue
@@ -338,7 +366,10 @@ func (fw *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, po
 		if _, skip := state.SkipFilterPlugins[p.Name()]; skip {
 			continue
 		}
-		if s := p.Filter(ctx, state, pod, nodeInfo); !s.IsSuccess() {
+		t := fw.now(state)
+		s := p.Filter(ctx, state, pod, nodeInfo)
+		fw.observe(state, "Filter", p.Name(), s, t)
+		if !s.IsSuccess() {
 			if !s.IsRejected() {
 				s = AsStatus(fmt.Errorf("running %q filter plugin: %w", p.Name(), s.AsError()))
 			}
@@ -355,7 +386,9 @@ func (fw *Framework) RunPostFilterPlugins(ctx context.Context, state *CycleState
 	var reasons []string
 	var rejector string
 	for _, p := range fw.postFilter {
+		t := fw.now(state)
 		r, s := p.PostFilter(ctx, state, pod, m)
+		fw.observe(state, "PostFilter", p.Name(), s, t)
 		if s.IsSuccess() {
 			return r, nil
 		}
@@ -375,7 +408,9 @@ func (fw *Framework) RunPostFilterPlugins(ctx context.Context, state *CycleState
 func (fw *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, pod *core.Pod, nodes []*NodeInfo) *Status {
 	state.SkipScorePlugins = map[string]struct{}{}
 	for _, p := range fw.preScore {
+		t := fw.now(state)
 		s := p.PreScore(ctx, state, pod, nodes)
+		fw.observe(state, "PreScore", p.Name(), s, t)
 		if s.IsSkip() {
 			state.SkipScorePlugins[p.Name()] = struct{}{}
 			continue
@@ -400,6 +435,8 @@ type NodePluginScores struct {
 	TotalScore int64
 }
 
+var scoreSlabs = sync.Pool{New: func() any { return new([]NodeScore) }}
+
 // RunScorePlugins scores nodes with every Score plugin not skipped, in
 // parallel over nodes, normalises each plugin's scores, checks they lie
 // in [MinNodeScore, MaxNodeScore], and multiplies them by the plugin's
@@ -411,9 +448,15 @@ func (fw *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod
 			plugins = append(plugins, p)
 		}
 	}
+	// The per-plugin lists live only in this call: one pooled slab.
+	slab := scoreSlabs.Get().(*[]NodeScore)
+	defer scoreSlabs.Put(slab)
+	if need := len(plugins) * len(nodes); cap(*slab) < need {
+		*slab = make([]NodeScore, need)
+	}
 	scores := make([]NodeScoreList, len(plugins))
 	for i := range scores {
-		scores[i] = make(NodeScoreList, len(nodes))
+		scores[i] = (*slab)[i*len(nodes) : (i+1)*len(nodes) : (i+1)*len(nodes)]
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -430,7 +473,9 @@ func (fw *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod
 	fw.parallel.Until(ctx, len(nodes), func(n int) {
 		name := nodes[n].NodeName()
 		for i, p := range plugins {
+			t := fw.now(state)
 			v, s := p.Score(ctx, state, pod, name)
+			fw.observe(state, "Score", p.Name(), s, t)
 			if !s.IsSuccess() {
 				fail(AsStatus(fmt.Errorf("running Score plugin %q: %w", p.Name(), s.AsError())).WithPlugin(p.Name()))
 				return
@@ -466,8 +511,9 @@ func (fw *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod
 		return nil, AsStatus(err)
 	}
 	out := make([]NodePluginScores, len(nodes))
+	all := make([]PluginScore, len(nodes)*len(plugins)) // one allocation, not one per node
 	for n, ni := range nodes {
-		out[n] = NodePluginScores{Name: ni.NodeName(), Scores: make([]PluginScore, len(plugins))}
+		out[n] = NodePluginScores{Name: ni.NodeName(), Scores: all[n*len(plugins) : (n+1)*len(plugins) : (n+1)*len(plugins)]}
 		for i, p := range plugins {
 			out[n].Scores[i] = PluginScore{Name: p.Name(), Score: scores[i][n].Score}
 			out[n].TotalScore += scores[i][n].Score
@@ -480,7 +526,10 @@ func (fw *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod
 // runs RunReservePluginsUnreserve.
 func (fw *Framework) RunReservePluginsReserve(ctx context.Context, state *CycleState, pod *core.Pod, nodeName string) *Status {
 	for _, p := range fw.reserve {
-		if s := p.Reserve(ctx, state, pod, nodeName); !s.IsSuccess() {
+		t := fw.now(state)
+		s := p.Reserve(ctx, state, pod, nodeName)
+		fw.observe(state, "Reserve", p.Name(), s, t)
+		if !s.IsSuccess() {
 			if !s.IsRejected() {
 				s = AsStatus(fmt.Errorf("running Reserve plugin %q: %w", p.Name(), s.AsError()))
 			}
@@ -504,7 +553,9 @@ func (fw *Framework) RunReservePluginsUnreserve(ctx context.Context, state *Cycl
 func (fw *Framework) RunPermitPlugins(ctx context.Context, state *CycleState, pod *core.Pod, nodeName string) *Status {
 	timeouts := map[string]time.Duration{}
 	for _, p := range fw.permit {
+		t := fw.now(state)
 		s, d := p.Permit(ctx, state, pod, nodeName)
+		fw.observe(state, "Permit", p.Name(), s, t)
 		switch {
 		case s.IsSuccess():
 		case s.IsWait():
@@ -575,7 +626,10 @@ func (fw *Framework) GetWaitingPod(uid string) WaitingPod {
 // RunPreBindPlugins runs PreBind until one fails.
 func (fw *Framework) RunPreBindPlugins(ctx context.Context, state *CycleState, pod *core.Pod, nodeName string) *Status {
 	for _, p := range fw.preBind {
-		if s := p.PreBind(ctx, state, pod, nodeName); !s.IsSuccess() {
+		t := fw.now(state)
+		s := p.PreBind(ctx, state, pod, nodeName)
+		fw.observe(state, "PreBind", p.Name(), s, t)
+		if !s.IsSuccess() {
 			if !s.IsRejected() {
 				s = AsStatus(fmt.Errorf("running PreBind plugin %q: %w", p.Name(), s.AsError()))
 			}
@@ -589,7 +643,9 @@ func (fw *Framework) RunPreBindPlugins(ctx context.Context, state *CycleState, p
 // it returns Skip.
 func (fw *Framework) RunBindPlugins(ctx context.Context, state *CycleState, pod *core.Pod, nodeName string) *Status {
 	for _, p := range fw.bind {
+		t := fw.now(state)
 		s := p.Bind(ctx, state, pod, nodeName)
+		fw.observe(state, "Bind", p.Name(), s, t)
 		if s.IsSkip() {
 			continue
 		}
@@ -607,7 +663,9 @@ func (fw *Framework) RunBindPlugins(ctx context.Context, state *CycleState, pod 
 // RunPostBindPlugins tells every PostBind plugin.
 func (fw *Framework) RunPostBindPlugins(ctx context.Context, state *CycleState, pod *core.Pod, nodeName string) {
 	for _, p := range fw.postBind {
+		t := fw.now(state)
 		p.PostBind(ctx, state, pod, nodeName)
+		fw.observe(state, "PostBind", p.Name(), nil, t)
 	}
 }
 

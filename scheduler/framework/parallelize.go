@@ -2,6 +2,8 @@ package framework
 
 import (
 	"context"
+	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -34,19 +36,23 @@ func (p Parallelizer) Parallelism() int {
 }
 
 // Until calls do(i) for every i in [0, pieces) and returns when all calls
-// returned. Once ctx is done no new piece starts. Pieces are handed out one
-// at a time, so a slow piece does not hold up a whole chunk.
+// returned. Once ctx is done no new chunk starts. Pieces are handed out in
+// small chunks (about the square root of pieces, as Kubernetes does, and
+// at most a quarter of a worker's share), so a slow piece holds up little
+// and workers do not contend on every piece. No more workers run than
+// GOMAXPROCS: the pieces are CPU-bound.
 func (p Parallelizer) Until(ctx context.Context, pieces int, do func(i int)) {
 	if pieces <= 0 {
 		return
 	}
-	workers := min(p.Parallelism(), pieces)
+	workers := min(p.Parallelism(), pieces, runtime.GOMAXPROCS(0))
 	if workers == 1 {
 		for i := 0; i < pieces && ctx.Err() == nil; i++ {
 			do(i)
 		}
 		return
 	}
+	chunk := max(1, min(int(math.Sqrt(float64(pieces))), pieces/(4*workers)))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	wg.Add(workers)
@@ -54,11 +60,13 @@ func (p Parallelizer) Until(ctx context.Context, pieces int, do func(i int)) {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= pieces {
+				start := int(next.Add(int64(chunk))) - chunk
+				if start >= pieces {
 					return
 				}
-				do(i)
+				for i := start; i < min(start+chunk, pieces); i++ {
+					do(i)
+				}
 			}
 		}()
 	}

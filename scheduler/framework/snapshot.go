@@ -2,6 +2,7 @@ package framework
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/longshore/longshore/api/apps"
@@ -52,7 +53,10 @@ type SharedLister interface {
 // refreshes one Snapshot in place between cycles; tests and simulations
 // build one with NewSnapshot.
 type Snapshot struct {
-	nodeInfoMap                   map[string]*NodeInfo
+	// index is the position of each node in nodeInfoList; it is replaced,
+	// never modified, so readers of an older one stay consistent.
+	index                         map[string]int
+	imageCounts                   map[string]int
 	nodeInfoList                  []*NodeInfo
 	havePodsWithAffinity          []*NodeInfo
 	havePodsWithRequiredAntiAffin []*NodeInfo
@@ -92,7 +96,6 @@ func NewSnapshot(pods []*core.Pod, nodes []*core.Node) *Snapshot {
 // It recounts images across nodes and rebuilds the lists, which are
 // sorted by node name.
 func (s *Snapshot) SetNodeInfos(infos map[string]*NodeInfo) {
-	s.nodeInfoMap = infos
 	// A fresh slice: a binding cycle of the previous pod may still be
 	// reading the old one.
 	s.nodeInfoList = make([]*NodeInfo, 0, len(infos))
@@ -109,7 +112,10 @@ func (s *Snapshot) SetNodeInfos(infos map[string]*NodeInfo) {
 		}
 	}
 	sort.Slice(s.nodeInfoList, func(i, j int) bool { return s.nodeInfoList[i].NodeName() < s.nodeInfoList[j].NodeName() })
-	for _, ni := range s.nodeInfoList {
+	s.imageCounts = counts
+	s.index = make(map[string]int, len(s.nodeInfoList))
+	for i, ni := range s.nodeInfoList {
+		s.index[ni.NodeName()] = i
 		for name, st := range ni.ImageStates {
 			st.NumNodes = counts[name]
 		}
@@ -120,6 +126,43 @@ func (s *Snapshot) SetNodeInfos(infos map[string]*NodeInfo) {
 			s.havePodsWithRequiredAntiAffin = append(s.havePodsWithRequiredAntiAffin, ni)
 		}
 	}
+}
+
+// UpdateNodeInfos replaces the infos of nodes already in the snapshot
+// (changes of their pods, not of the node objects) without rebuilding
+// it: the list is copied with the new infos in place, so readers of the
+// previous list are unaffected, image counts are kept, and the affinity
+// lists are rebuilt. Infos without a node are ignored. It returns false,
+// changing nothing, when a node is not in the snapshot: the caller then
+// calls SetNodeInfos.
+func (s *Snapshot) UpdateNodeInfos(changed map[string]*NodeInfo) bool {
+	for name, ni := range changed {
+		if _, ok := s.index[name]; !ok && ni.Node() != nil {
+			return false
+		}
+	}
+	list := slices.Clone(s.nodeInfoList)
+	for name, ni := range changed {
+		if ni.Node() == nil {
+			continue
+		}
+		list[s.index[name]] = ni
+		for img, st := range ni.ImageStates {
+			st.NumNodes = s.imageCounts[img]
+		}
+	}
+	s.nodeInfoList = list
+	s.havePodsWithAffinity = nil
+	s.havePodsWithRequiredAntiAffin = nil
+	for _, ni := range list {
+		if len(ni.PodsWithAffinity) > 0 {
+			s.havePodsWithAffinity = append(s.havePodsWithAffinity, ni)
+		}
+		if len(ni.PodsWithRequiredAntiAffinity) > 0 {
+			s.havePodsWithRequiredAntiAffin = append(s.havePodsWithRequiredAntiAffin, ni)
+		}
+	}
+	return true
 }
 
 // SetVolumes replaces the claims and volumes the snapshot serves.
@@ -179,8 +222,8 @@ func (l snapshotNodes) HavePodsWithRequiredAntiAffinityList() ([]*NodeInfo, erro
 	return l.s.havePodsWithRequiredAntiAffin, nil
 }
 func (l snapshotNodes) Get(name string) (*NodeInfo, error) {
-	if ni, ok := l.s.nodeInfoMap[name]; ok && ni.Node() != nil {
-		return ni, nil
+	if i, ok := l.s.index[name]; ok {
+		return l.s.nodeInfoList[i], nil
 	}
 	return nil, fmt.Errorf("node %q: %w", name, ErrNotFound)
 }

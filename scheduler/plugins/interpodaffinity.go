@@ -171,18 +171,29 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.Cycl
 	var mu sync.Mutex
 	pl.h.Parallelizer().Until(ctx, len(all), func(i int) {
 		ni := all[i]
-		local := &ipaState{pod: pi, existingAnti: topologyCounts{}, affinity: topologyCounts{}, anti: topologyCounts{}}
+		// Most nodes hold no matching pod: the per-node counts are only
+		// allocated, and the lock only taken, on a match.
+		var local *ipaState
 		for _, e := range ni.Pods {
-			if matchesAllTerms(pi.RequiredAffinityTerms, e.Pod) {
+			if len(pi.RequiredAffinityTerms) > 0 && matchesAllTerms(pi.RequiredAffinityTerms, e.Pod) {
+				if local == nil {
+					local = &ipaState{affinity: topologyCounts{}, anti: topologyCounts{}}
+				}
 				for j := range pi.RequiredAffinityTerms {
 					local.affinity.add(ni.Node(), pi.RequiredAffinityTerms[j].TopologyKey, 1)
 				}
 			}
 			for j := range pi.RequiredAntiAffinityTerms {
 				if pi.RequiredAntiAffinityTerms[j].Matches(e.Pod, nil) {
+					if local == nil {
+						local = &ipaState{affinity: topologyCounts{}, anti: topologyCounts{}}
+					}
 					local.anti.add(ni.Node(), pi.RequiredAntiAffinityTerms[j].TopologyKey, 1)
 				}
 			}
+		}
+		if local == nil {
+			return
 		}
 		mu.Lock()
 		for k, v := range local.affinity {

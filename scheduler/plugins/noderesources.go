@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/scheduler/framework"
@@ -265,13 +266,43 @@ func (pl *NodeResourcesFit) isIgnored(name core.ResourceName) bool {
 	return false
 }
 
+// podRequestState is the pod's requests computed once per cycle at
+// PreScore instead of once per node at Score.
+type podRequestState struct{ req *framework.Resource }
+
+// Clone implements framework.StateData; the requests are not modified.
+func (s *podRequestState) Clone() framework.StateData { return s }
+
+const (
+	fitPreScoreKey      framework.StateKey = "PreScore" + framework.NodeResourcesFitName
+	balancedPreScoreKey framework.StateKey = "PreScore" + framework.NodeResourcesBalancedAllocationName
+)
+
+// podRequests returns the requests PreScore stored under key, or
+// computes them (a Score called without PreScore).
+func podRequests(state *framework.CycleState, key framework.StateKey, pod *core.Pod, nonZero bool) *framework.Resource {
+	if state != nil {
+		if s, err := framework.ReadAs[*podRequestState](state, key); err == nil {
+			return s.req
+		}
+	}
+	return framework.PodRequests(pod, nonZero)
+}
+
+// PreScore implements framework.PreScorePlugin: the pod's requests (with
+// default requests for containers without any) are computed once.
+func (pl *NodeResourcesFit) PreScore(_ context.Context, state *framework.CycleState, pod *core.Pod, _ []*framework.NodeInfo) *framework.Status {
+	state.Write(fitPreScoreKey, &podRequestState{framework.PodRequests(pod, true)})
+	return nil
+}
+
 // Score implements framework.ScorePlugin with the configured strategy.
-func (pl *NodeResourcesFit) Score(_ context.Context, _ *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
+func (pl *NodeResourcesFit) Score(_ context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
 	ni, st := nodeInfoFor(pl.h, nodeName)
 	if st != nil {
 		return 0, st
 	}
-	return pl.scorer.scoreNode(pod, ni, false), nil
+	return pl.scorer.scoreNode(podRequests(state, fitPreScoreKey, pod, true), ni, false), nil
 }
 
 // ScoreExtensions implements framework.ScorePlugin.
@@ -285,18 +316,32 @@ type resourceScorer struct {
 	score     func(requested, allocatable []int64) int64
 }
 
+const scoreBufLen = 8
+
+type scoreBuf struct{ req, alloc [scoreBufLen]int64 }
+
+var scoreBufs = sync.Pool{New: func() any { return new(scoreBuf) }}
+
 // scoreNode gathers amounts as Kubernetes does: with useRequested false
 // (NodeResourcesFit), cpu and memory count default requests for
 // containers without any; extended resources the pod does not request,
 // or the node does not have, are left out.
-func (r resourceScorer) scoreNode(pod *core.Pod, ni *framework.NodeInfo, useRequested bool) int64 {
-	podReq := framework.PodRequests(pod, !useRequested)
+func (r resourceScorer) scoreNode(podReq *framework.Resource, ni *framework.NodeInfo, useRequested bool) int64 {
 	nodeReq := ni.NonZeroRequested
 	if useRequested {
 		nodeReq = ni.Requested
 	}
-	requested := make([]int64, len(r.resources))
-	allocatable := make([]int64, len(r.resources))
+	// The amounts go through a function value, so they would escape:
+	// pooled buffers save two allocations per node.
+	var requested, allocatable []int64
+	if len(r.resources) <= scoreBufLen {
+		b := scoreBufs.Get().(*scoreBuf)
+		defer scoreBufs.Put(b)
+		b.req, b.alloc = [scoreBufLen]int64{}, [scoreBufLen]int64{}
+		requested, allocatable = b.req[:len(r.resources)], b.alloc[:len(r.resources)]
+	} else {
+		requested, allocatable = make([]int64, len(r.resources)), make([]int64, len(r.resources))
+	}
 	for i, res := range r.resources {
 		want := podReq.Get(res.Name)
 		if want == 0 && framework.IsScalarResourceName(res.Name) {
@@ -418,13 +463,20 @@ func (*NodeResourcesBalancedAllocation) Name() string {
 	return framework.NodeResourcesBalancedAllocationName
 }
 
+// PreScore implements framework.PreScorePlugin: the pod's requests are
+// computed once.
+func (pl *NodeResourcesBalancedAllocation) PreScore(_ context.Context, state *framework.CycleState, pod *core.Pod, _ []*framework.NodeInfo) *framework.Status {
+	state.Write(balancedPreScoreKey, &podRequestState{framework.PodRequests(pod, false)})
+	return nil
+}
+
 // Score implements framework.ScorePlugin.
-func (pl *NodeResourcesBalancedAllocation) Score(_ context.Context, _ *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
+func (pl *NodeResourcesBalancedAllocation) Score(_ context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
 	ni, st := nodeInfoFor(pl.h, nodeName)
 	if st != nil {
 		return 0, st
 	}
-	return pl.scorer.scoreNode(pod, ni, true), nil
+	return pl.scorer.scoreNode(podRequests(state, balancedPreScoreKey, pod, false), ni, true), nil
 }
 
 // ScoreExtensions implements framework.ScorePlugin.

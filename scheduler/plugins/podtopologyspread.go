@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"sync"
+	"slices"
 
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/labels"
@@ -245,14 +245,25 @@ type ptsState struct {
 	// counts holds, per constraint, the matching pods per domain value of
 	// eligible nodes (0 for an eligible empty domain).
 	counts []map[string]int64
+	// mins caches minMatch per constraint: Filter runs once per node and
+	// must not walk every domain (one per node for a hostname key).
+	mins []int64
 }
 
 func (s *ptsState) Clone() framework.StateData {
-	out := &ptsState{constraints: s.constraints, required: s.required, counts: make([]map[string]int64, len(s.counts))}
+	out := &ptsState{constraints: s.constraints, required: s.required, counts: make([]map[string]int64, len(s.counts)), mins: slices.Clone(s.mins)}
 	for i := range s.counts {
 		out.counts[i] = maps.Clone(s.counts[i])
 	}
 	return out
+}
+
+// updateMins recomputes the cached minimum of every constraint.
+func (s *ptsState) updateMins() {
+	s.mins = make([]int64, len(s.counts))
+	for i := range s.counts {
+		s.mins[i] = s.minMatch(i)
+	}
 }
 
 // minMatch returns the smallest count over the domains of constraint i,
@@ -288,26 +299,56 @@ func (pl *PodTopologySpread) PreFilter(ctx context.Context, state *framework.Cyc
 	}
 	s := &ptsState{constraints: cs, required: newRequiredNodeAffinity(pod), counts: make([]map[string]int64, len(cs))}
 	for i := range s.counts {
-		s.counts[i] = map[string]int64{}
+		s.counts[i] = make(map[string]int64, domainsHint(cs[i].topologyKey, len(nodes)))
 	}
-	var mu sync.Mutex
-	pl.h.Parallelizer().Until(ctx, len(nodes), func(n int) {
+	vals := countPerNode(ctx, pl.h.Parallelizer(), nodes, cs, func(i int, node *core.Node) bool {
+		return cs[i].includesNode(pod, node, s.required)
+	}, pod.Namespace)
+	for n, ni := range nodes {
+		for i := range cs {
+			if v := vals[n*len(cs)+i]; v >= 0 {
+				s.counts[i][ni.Node().Labels[cs[i].topologyKey]] += v
+			}
+		}
+	}
+	s.updateMins()
+	state.Write(ptsPreFilterKey, s)
+	return nil, nil
+}
+
+// domainsHint sizes a domain count map: one domain per node for the
+// hostname key, a few otherwise.
+func domainsHint(key string, nodes int) int {
+	if key == core.LabelHostname {
+		return nodes
+	}
+	return 8
+}
+
+// countPerNode counts, in parallel and without locks, the pods matching
+// each constraint on each node that has every topology key and that
+// include accepts: vals[n*len(cs)+i] for node n and constraint i, -1
+// where the node does not count.
+func countPerNode(ctx context.Context, p framework.Parallelizer, nodes []*framework.NodeInfo, cs []spreadConstraint, include func(i int, node *core.Node) bool, ns string) []int64 {
+	vals := make([]int64, len(nodes)*len(cs))
+	p.Until(ctx, len(nodes), func(n int) {
+		row := vals[n*len(cs) : (n+1)*len(cs)]
 		node := nodes[n].Node()
 		if node == nil || !hasAllKeys(node, cs) {
+			for i := range row {
+				row[i] = -1
+			}
 			return
 		}
 		for i := range cs {
-			if !cs[i].includesNode(pod, node, s.required) {
+			if !include(i, node) {
+				row[i] = -1
 				continue
 			}
-			cnt := cs[i].count(nodes[n].Pods, pod.Namespace)
-			mu.Lock()
-			s.counts[i][node.Labels[cs[i].topologyKey]] += cnt
-			mu.Unlock()
+			row[i] = cs[i].count(nodes[n].Pods, ns)
 		}
 	})
-	state.Write(ptsPreFilterKey, s)
-	return nil, nil
+	return vals
 }
 
 // PreFilterExtensions implements framework.PreFilterPlugin.
@@ -328,6 +369,7 @@ func (pl *PodTopologySpread) update(state *framework.CycleState, pod *core.Pod, 
 			s.counts[i][node.Labels[c.topologyKey]] += delta
 		}
 	}
+	s.updateMins()
 	return nil
 }
 
@@ -363,7 +405,7 @@ func (pl *PodTopologySpread) Filter(_ context.Context, state *framework.CycleSta
 		if c.selector.Matches(labels.Set(pod.Labels)) {
 			self = 1
 		}
-		if skew := s.counts[i][v] + self - s.minMatch(i); skew > int64(c.maxSkew) {
+		if skew := s.counts[i][v] + self - s.mins[i]; skew > int64(c.maxSkew) {
 			return framework.NewStatus(framework.Unschedulable, ReasonTopologySpread)
 		}
 	}
@@ -423,24 +465,20 @@ func (pl *PodTopologySpread) PreScore(ctx context.Context, state *framework.Cycl
 		s.weights[i] = math.Log(float64(size + 2))
 	}
 	req := newRequiredNodeAffinity(pod)
-	var mu sync.Mutex
-	pl.h.Parallelizer().Until(ctx, len(all), func(n int) {
-		node := all[n].Node()
-		if node == nil || !hasAllKeys(node, cs) {
-			return
+	vals := countPerNode(ctx, pl.h.Parallelizer(), all, cs, func(i int, node *core.Node) bool {
+		if cs[i].topologyKey == core.LabelHostname || !cs[i].includesNode(pod, node, req) {
+			return false
 		}
+		_, ok := s.counts[i][node.Labels[cs[i].topologyKey]] // read-only here
+		return ok
+	}, pod.Namespace)
+	for n, ni := range all {
 		for i := range cs {
-			if cs[i].topologyKey == core.LabelHostname || !cs[i].includesNode(pod, node, req) {
-				continue
+			if v := vals[n*len(cs)+i]; v >= 0 {
+				s.counts[i][ni.Node().Labels[cs[i].topologyKey]] += v
 			}
-			v := node.Labels[cs[i].topologyKey]
-			mu.Lock()
-			if _, ok := s.counts[i][v]; ok {
-				s.counts[i][v] += cs[i].count(all[n].Pods, pod.Namespace)
-			}
-			mu.Unlock()
 		}
-	})
+	}
 	state.Write(ptsPreScoreKey, s)
 	return nil
 }
