@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,6 +70,61 @@ func TestBadFlags(t *testing.T) {
 			tt.edit(&c)
 			if err := run(c, &strings.Builder{}); err == nil {
 				t.Fatal("run accepted a bad config")
+			}
+		})
+	}
+}
+
+// countTarget records creates; it fails the create of key fail.
+type countTarget struct {
+	mu   sync.Mutex
+	keys map[string]int
+	fail string
+}
+
+func (c *countTarget) create(_ context.Context, _ int, key string, _ []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if key == c.fail {
+		return errors.New("injected")
+	}
+	c.keys[key]++
+	return nil
+}
+func (c *countTarget) put(context.Context, int, string, []byte) error { return nil }
+func (c *countTarget) get(context.Context, int, string) error         { return nil }
+func (c *countTarget) close()                                         {}
+
+func TestPreload(t *testing.T) {
+	tests := []struct {
+		name    string
+		clients int
+		fail    string
+	}{
+		{"one client", 1, ""},
+		{"many clients", 16, ""},
+		{"error", 16, "/bench/m/0500"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ct := &countTarget{keys: map[string]int{}, fail: tt.fail}
+			err := preload(context.Background(), tt.clients, 1000, ct, []byte("v"))
+			if tt.fail != "" {
+				if err == nil {
+					t.Fatal("preload hid a failed create")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ct.keys) != 1000 {
+				t.Fatalf("%d keys created, want 1000", len(ct.keys))
+			}
+			for k, n := range ct.keys {
+				if n != 1 {
+					t.Fatalf("%s created %d times", k, n)
+				}
 			}
 		})
 	}

@@ -22,10 +22,11 @@ const (
 	opExpire // a revoke by the expiry loop
 	opCompact
 	opReset
+	opBatch // an ordered batch (Engine.Apply): its ops in one transaction
 )
 
 // alone reports whether the op runs as a batch of its own.
-func (k opKind) alone() bool { return k == opCompact || k == opReset }
+func (k opKind) alone() bool { return k == opCompact || k == opReset || k == opBatch }
 
 type op struct {
 	kind   opKind
@@ -35,6 +36,7 @@ type op struct {
 	modRev int64
 	ttl    int64
 	swap   func(int64) error
+	batch  []*op // of an opBatch, in order
 
 	res  result
 	done chan struct{}
@@ -129,6 +131,11 @@ func (e *Engine) failQueued() {
 }
 
 func (e *Engine) runAlone(o *op) {
+	if o.kind == opBatch {
+		e.commit(o.batch)
+		close(o.done)
+		return
+	}
 	e.opsCount.Add(1)
 	switch o.kind {
 	case opCompact:
@@ -288,7 +295,7 @@ func (e *Engine) commit(ops []*op) {
 			e.log.Error("group commit failed", "writes", len(t.batch.Records), "err", err)
 			for _, o := range ops {
 				o.res = result{err: fmt.Errorf("commit: %w", err)}
-				close(o.done)
+				o.finish()
 			}
 			return
 		}
@@ -298,6 +305,14 @@ func (e *Engine) commit(ops []*op) {
 		e.hub.publish(t.events, t.rev)
 	}
 	for _, o := range ops {
+		o.finish()
+	}
+}
+
+// finish acknowledges o to its submitter; the ops of an ordered batch have
+// none of their own (the batch is acknowledged as a whole).
+func (o *op) finish() {
+	if o.done != nil {
 		close(o.done)
 	}
 }

@@ -16,6 +16,13 @@
 // to the index, publishes the events to watchers and acknowledges every
 // write. Nothing is visible before it is durable.
 //
+// Engine.Apply hands the committer an ordered batch: its ops go through the
+// same evaluation as single writes, in exactly the given order, as one batch
+// of their own (one Backend.Commit), each with its own result. A group
+// commit's order depends on which caller reached the queue first; an
+// ordered batch's does not, which is what replicas applying the same log
+// need (store/raft).
+//
 // Watchers are served by a hub: a watcher that keeps up receives events
 // directly; one that falls behind is replayed from the backend's history in
 // the background and rejoins once caught up, or ends with an error wrapping

@@ -374,13 +374,11 @@ func (e *Engine) List(ctx context.Context, prefix string, opts store.ListOptions
 
 // Create implements store.Store.
 func (e *Engine) Create(ctx context.Context, key string, value []byte, lease store.LeaseID) (*store.KeyValue, error) {
-	if err := validateWrite(key, value); err != nil {
-		return nil, fmt.Errorf("create: %w", err)
+	o, err := createOp(key, value, lease)
+	if err != nil {
+		return nil, err
 	}
-	if lease < 0 {
-		return nil, fmt.Errorf("create %q: %w: negative lease %d", key, store.ErrInvalid, lease)
-	}
-	res, err := e.submit(ctx, &op{kind: opCreate, key: key, value: clone(value), lease: lease})
+	res, err := e.submit(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -389,13 +387,11 @@ func (e *Engine) Create(ctx context.Context, key string, value []byte, lease sto
 
 // Update implements store.Store.
 func (e *Engine) Update(ctx context.Context, key string, value []byte, modRevision int64) (*store.KeyValue, error) {
-	if err := validateWrite(key, value); err != nil {
-		return nil, fmt.Errorf("update: %w", err)
+	o, err := updateOp(key, value, modRevision)
+	if err != nil {
+		return nil, err
 	}
-	if err := store.ValidateRevision(modRevision); err != nil {
-		return nil, fmt.Errorf("update %q: %w", key, err)
-	}
-	res, err := e.submit(ctx, &op{kind: opUpdate, key: key, value: clone(value), modRev: modRevision})
+	res, err := e.submit(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -404,13 +400,11 @@ func (e *Engine) Update(ctx context.Context, key string, value []byte, modRevisi
 
 // Delete implements store.Store.
 func (e *Engine) Delete(ctx context.Context, key string, modRevision int64) (*store.KeyValue, int64, error) {
-	if err := store.ValidateKey(key); err != nil {
-		return nil, 0, fmt.Errorf("delete: %w", err)
+	o, err := deleteOp(key, modRevision)
+	if err != nil {
+		return nil, 0, err
 	}
-	if err := store.ValidateRevision(modRevision); err != nil {
-		return nil, 0, fmt.Errorf("delete %q: %w", key, err)
-	}
-	res, err := e.submit(ctx, &op{kind: opDelete, key: key, modRev: modRevision})
+	res, err := e.submit(ctx, o)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -428,15 +422,11 @@ func (e *Engine) Compact(ctx context.Context, revision int64) error {
 
 // Grant implements store.Store.
 func (e *Engine) Grant(ctx context.Context, ttl time.Duration) (store.LeaseID, error) {
-	if ttl < time.Second {
-		return 0, fmt.Errorf("grant: %w: ttl %v is under one second", store.ErrInvalid, ttl)
+	o, err := grantOp(ttl)
+	if err != nil {
+		return 0, err
 	}
-	const maxTTL = 1 << 40 // seconds; keeps deadlines far from overflow
-	secs := int64((ttl + time.Second - 1) / time.Second)
-	if secs > maxTTL {
-		return 0, fmt.Errorf("grant: %w: ttl %v too long", store.ErrInvalid, ttl)
-	}
-	res, err := e.submit(ctx, &op{kind: opGrant, ttl: secs})
+	res, err := e.submit(ctx, o)
 	if err != nil {
 		return 0, err
 	}
@@ -462,7 +452,7 @@ func (e *Engine) KeepAlive(ctx context.Context, id store.LeaseID) (time.Duration
 
 // Revoke implements store.Store.
 func (e *Engine) Revoke(ctx context.Context, id store.LeaseID) error {
-	_, err := e.submit(ctx, &op{kind: opRevoke, lease: id})
+	_, err := e.submit(ctx, revokeOp(id))
 	return err
 }
 
@@ -521,6 +511,52 @@ func (e *Engine) Close() error {
 	e.hub.endAll(fmt.Errorf("watch: %w", store.ErrClosed))
 	return nil
 }
+
+// createOp, updateOp, deleteOp, grantOp and revokeOp validate a write and
+// build the op the committer runs; the methods and Apply share them.
+func createOp(key string, value []byte, lease store.LeaseID) (*op, error) {
+	if err := validateWrite(key, value); err != nil {
+		return nil, fmt.Errorf("create: %w", err)
+	}
+	if lease < 0 {
+		return nil, fmt.Errorf("create %q: %w: negative lease %d", key, store.ErrInvalid, lease)
+	}
+	return &op{kind: opCreate, key: key, value: clone(value), lease: lease}, nil
+}
+
+func updateOp(key string, value []byte, modRevision int64) (*op, error) {
+	if err := validateWrite(key, value); err != nil {
+		return nil, fmt.Errorf("update: %w", err)
+	}
+	if err := store.ValidateRevision(modRevision); err != nil {
+		return nil, fmt.Errorf("update %q: %w", key, err)
+	}
+	return &op{kind: opUpdate, key: key, value: clone(value), modRev: modRevision}, nil
+}
+
+func deleteOp(key string, modRevision int64) (*op, error) {
+	if err := store.ValidateKey(key); err != nil {
+		return nil, fmt.Errorf("delete: %w", err)
+	}
+	if err := store.ValidateRevision(modRevision); err != nil {
+		return nil, fmt.Errorf("delete %q: %w", key, err)
+	}
+	return &op{kind: opDelete, key: key, modRev: modRevision}, nil
+}
+
+func grantOp(ttl time.Duration) (*op, error) {
+	if ttl < time.Second {
+		return nil, fmt.Errorf("grant: %w: ttl %v is under one second", store.ErrInvalid, ttl)
+	}
+	const maxTTL = 1 << 40 // seconds; keeps deadlines far from overflow
+	secs := int64((ttl + time.Second - 1) / time.Second)
+	if secs > maxTTL {
+		return nil, fmt.Errorf("grant: %w: ttl %v too long", store.ErrInvalid, ttl)
+	}
+	return &op{kind: opGrant, ttl: secs}, nil
+}
+
+func revokeOp(id store.LeaseID) *op { return &op{kind: opRevoke, lease: id} }
 
 func validateWrite(key string, value []byte) error {
 	if err := store.ValidateKey(key); err != nil {

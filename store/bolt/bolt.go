@@ -202,3 +202,37 @@ func (db *DB) Close() error {
 	}
 	return nil
 }
+
+// Op is one write of an ordered batch (DB.Apply): its Kind (OpCreate,
+// OpUpdate, OpDelete, OpGrant, OpRevoke), Key, Value, Lease, ModRevision
+// and TTL, used as the matching single call uses them.
+type Op = mvcc.Op
+
+// OpKind names the write an Op makes.
+type OpKind = mvcc.OpKind
+
+// The kinds of Op.
+const (
+	OpCreate = mvcc.OpCreate
+	OpUpdate = mvcc.OpUpdate
+	OpDelete = mvcc.OpDelete
+	OpGrant  = mvcc.OpGrant
+	OpRevoke = mvcc.OpRevoke
+)
+
+// Result is what one Op of an ordered batch did: KV (create, update), Prev
+// (delete), Revision (create, update, delete), Lease (grant), or the op's
+// own Err wrapping a store sentinel error.
+type Result = mvcc.Result
+
+// Apply writes ops in the given order in one bbolt transaction (one commit,
+// one fsync unless NoSync): revisions and lease IDs are assigned in op
+// order, every op's Result is what the matching single call would have
+// returned at that point of the sequence, a failing op does not abort the
+// others, and watchers receive the events in order after the commit. This
+// is how a replicated owner applies a batch of log entries with every
+// replica assigning the same revisions. The error is for the batch as a
+// whole (store closed, ctx done before it ran, an op of unknown kind).
+func (db *DB) Apply(ctx context.Context, ops []Op) ([]Result, error) {
+	return db.e.Apply(ctx, ops)
+}

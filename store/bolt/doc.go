@@ -44,6 +44,15 @@
 // whole batch is durable; if the commit fails, every write of the batch
 // fails. Stats counts commits, writes and fsyncs.
 //
+// Apply writes an ordered batch: the given ops (OpCreate, OpUpdate,
+// OpDelete, OpGrant, OpRevoke) in one bbolt transaction of their own, in
+// exactly the given order, each with its own Result (a failing op does not
+// abort the others), revisions and lease IDs as a one-by-one application
+// would assign them, and the events published in order after the commit.
+// It goes through the same write path as the single calls. store/raft's
+// FSM applies each raft batch of log entries with one Apply, so a replica
+// pays one transaction per batch instead of one per entry.
+//
 // Options.NoSync skips the fsync: for store/raft, whose raft log is the
 // durable record and which replays it after a crash. Snapshot writes a
 // consistent copy of the file while writes go on; Restore replaces the

@@ -62,3 +62,38 @@ func ExampleDB_Snapshot() {
 	// Output:
 	// 1 v
 }
+
+// An ordered batch: one transaction, revisions in op order, and each op's
+// own result (the second create fails without aborting the others).
+func ExampleDB_Apply() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "bolt-example")
+	defer os.RemoveAll(dir)
+	db, err := bolt.Open(filepath.Join(dir, "state.db"), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+
+	res, err := db.Apply(ctx, []bolt.Op{
+		{Kind: bolt.OpCreate, Key: "/a", Value: []byte("1")},
+		{Kind: bolt.OpCreate, Key: "/a", Value: []byte("again")},
+		{Kind: bolt.OpUpdate, Key: "/a", Value: []byte("2"), ModRevision: 1},
+		{Kind: bolt.OpCreate, Key: "/b", Value: []byte("3")},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range res {
+		fmt.Println(r.Revision, r.Err)
+	}
+	fmt.Println("commits:", db.Stats().Commits)
+	// Output:
+	// 1 <nil>
+	// 0 create "/a": store: key already exists
+	// 2 <nil>
+	// 3 <nil>
+	// commits: 1
+}

@@ -16,6 +16,7 @@ import (
 	hraft "github.com/hashicorp/raft"
 
 	"github.com/longshore/longshore/store"
+	"github.com/longshore/longshore/store/bolt"
 )
 
 // replica is the local store every replica applies the log to: a
@@ -23,6 +24,8 @@ import (
 // leases. The FSM is its only writer.
 type replica interface {
 	store.Store
+	// Apply writes ops in order in one local transaction (bolt.DB.Apply).
+	Apply(ctx context.Context, ops []bolt.Op) ([]bolt.Result, error)
 	Snapshot(ctx context.Context, w io.Writer) (rev int64, err error)
 	Restore(ctx context.Context, r io.Reader) error
 	// leaseTTLs lists the live leases with their TTLs.
@@ -60,10 +63,29 @@ func (f *fsm) Apply(l *hraft.Log) interface{} {
 // ApplyBatch implements raft.BatchingFSM: every command entry yields a
 // *result; other entries (configuration changes) yield nil but still move
 // the applied index.
+//
+// The writes of consecutive entries (create, update, delete, grant,
+// revoke) go to the replica as one ordered batch: one local transaction
+// for the lot, with the revisions a one-by-one application would give, so
+// every replica still agrees on them. Entries that are not such writes
+// (compact, keepalive, nop) end the current batch and run on their own,
+// keeping the log order.
 func (f *fsm) ApplyBatch(logs []*hraft.Log) []interface{} {
 	out := make([]interface{}, len(logs))
 	if len(logs) == 0 {
 		return out
+	}
+	var (
+		ops  []bolt.Op
+		cmds []command
+		at   []int // index in out of each pending op
+	)
+	flush := func() {
+		if len(ops) == 0 {
+			return
+		}
+		f.applyWrites(cmds, ops, at, out)
+		ops, cmds, at = ops[:0], cmds[:0], at[:0]
 	}
 	for i, l := range logs {
 		if l.Type != hraft.LogCommand {
@@ -75,33 +97,76 @@ func (f *fsm) ApplyBatch(logs []*hraft.Log) []interface{} {
 			out[i] = &result{Err: err}
 			continue
 		}
+		if o, ok := c.write(); ok {
+			ops, cmds, at = append(ops, o), append(cmds, c), append(at, i)
+			continue
+		}
+		flush()
 		out[i] = f.exec(c)
 	}
+	flush()
 	f.setApplied(logs[len(logs)-1].Index)
 	return out
 }
 
-// exec runs one command against the replica.
+// write returns the replica write a command makes, if it is one that an
+// ordered batch can carry.
+func (c *command) write() (bolt.Op, bool) {
+	switch c.Op {
+	case opCreate:
+		return bolt.Op{Kind: bolt.OpCreate, Key: c.Key, Value: c.Value, Lease: store.LeaseID(c.N)}, true
+	case opUpdate:
+		return bolt.Op{Kind: bolt.OpUpdate, Key: c.Key, Value: c.Value, ModRevision: c.N}, true
+	case opDelete:
+		return bolt.Op{Kind: bolt.OpDelete, Key: c.Key, ModRevision: c.N}, true
+	case opGrant:
+		return bolt.Op{Kind: bolt.OpGrant, TTL: time.Duration(c.N)}, true
+	case opRevoke:
+		return bolt.Op{Kind: bolt.OpRevoke, Lease: store.LeaseID(c.N)}, true
+	}
+	return bolt.Op{}, false
+}
+
+// applyWrites applies ops (made from cmds) as one ordered batch and stores
+// each result at out[at[i]], keeping the lease tracker in step.
+func (f *fsm) applyWrites(cmds []command, ops []bolt.Op, at []int, out []interface{}) {
+	res, err := f.db.Apply(context.Background(), ops)
+	for i, c := range cmds {
+		r := &result{}
+		out[at[i]] = r
+		if err != nil {
+			r.Err = err
+			continue
+		}
+		br := res[i]
+		r.Err = br.Err
+		switch c.Op {
+		case opCreate, opUpdate:
+			r.KV = br.KV
+		case opDelete:
+			r.Prev, r.Rev = br.Prev, br.Revision
+		case opGrant:
+			r.N = int64(br.Lease)
+			if r.Err == nil {
+				f.leases.touch(br.Lease, roundTTL(time.Duration(c.N)))
+			}
+		case opRevoke:
+			if r.Err == nil || errors.Is(r.Err, store.ErrLeaseNotFound) {
+				f.leases.forget(store.LeaseID(c.N))
+			}
+		}
+	}
+}
+
+// exec runs one command that is not a batchable write against the
+// replica.
 func (f *fsm) exec(c command) *result {
 	ctx := context.Background()
 	r := &result{}
 	switch c.Op {
 	case opNop:
-	case opCreate:
-		r.KV, r.Err = f.db.Create(ctx, c.Key, c.Value, store.LeaseID(c.N))
-	case opUpdate:
-		r.KV, r.Err = f.db.Update(ctx, c.Key, c.Value, c.N)
-	case opDelete:
-		r.Prev, r.Rev, r.Err = f.db.Delete(ctx, c.Key, c.N)
 	case opCompact:
 		r.Err = f.db.Compact(ctx, c.N)
-	case opGrant:
-		var id store.LeaseID
-		id, r.Err = f.db.Grant(ctx, time.Duration(c.N))
-		r.N = int64(id)
-		if r.Err == nil {
-			f.leases.touch(id, roundTTL(time.Duration(c.N)))
-		}
 	case opKeepAlive:
 		var ttl time.Duration
 		ttl, r.Err = f.db.KeepAlive(ctx, store.LeaseID(c.N))
@@ -109,11 +174,8 @@ func (f *fsm) exec(c command) *result {
 		if r.Err == nil {
 			f.leases.touch(store.LeaseID(c.N), ttl)
 		}
-	case opRevoke:
-		r.Err = f.db.Revoke(ctx, store.LeaseID(c.N))
-		if r.Err == nil || errors.Is(r.Err, store.ErrLeaseNotFound) {
-			f.leases.forget(store.LeaseID(c.N))
-		}
+	default:
+		r.Err = fmt.Errorf("%w: raft command %d is not applied alone", store.ErrInvalid, c.Op)
 	}
 	return r
 }

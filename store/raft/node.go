@@ -14,14 +14,40 @@ import (
 	"time"
 
 	hraft "github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
+	wal "github.com/hashicorp/raft-wal"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/longshore/longshore/store"
 )
+
+// walSegmentSize is the size the raft log's segment files are
+// preallocated to (raft-wal's default is 64 MiB); a batch that does not
+// fit ends the segment and the next one starts.
+const walSegmentSize = 16 << 20
+
+// walLog is the raft log store: raft-wal, except that entries below the
+// first index are gone for readers too. raft-wal drops whole segments only
+// and keeps serving truncated entries that are still in a kept segment;
+// raft must see them missing, so that a follower that fell behind the
+// trimmed log is sent a snapshot instead of the entries the snapshot
+// replaced.
+type walLog struct {
+	*wal.WAL
+}
+
+// GetLog implements raft.LogStore.
+func (w walLog) GetLog(index uint64, l *hraft.Log) error {
+	first, err := w.WAL.FirstIndex()
+	if err != nil {
+		return err
+	}
+	if index < first {
+		return hraft.ErrLogNotFound
+	}
+	return w.WAL.GetLog(index, l)
+}
 
 // Node is one replica of the replicated store. It implements store.Store:
 // writes go through the raft leader (forwarded when this node follows),
@@ -36,7 +62,8 @@ type Node struct {
 	leases  *leaseTracker
 	mux     *mux
 	trans   *hraft.NetworkTransport
-	logs    *raftboltdb.BoltStore
+	stream  *streamLayer
+	logs    walLog
 	grpc    *grpc.Server
 	peers   *peers
 	metrics *metrics
@@ -89,6 +116,11 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 			return nil, fmt.Errorf("open raft node: %w", err)
 		}
 	}
+	// The log is raft-wal's (below); refuse the older bbolt log rather
+	// than start over without it.
+	if _, err := os.Stat(filepath.Join(raftDir, "raft.db")); err == nil {
+		return nil, fmt.Errorf("%w: %s holds a raft log of the older bbolt format (raft.db); move the data directory away and join the node again", ErrConfig, raftDir)
+	}
 	// The replica is a cache of the log, written without fsync: start it
 	// afresh and let raft rebuild it from the snapshot and the log.
 	replicaPath := filepath.Join(cfg.DataDir, "replica.db")
@@ -102,15 +134,15 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	n.db = db
 	n.fsm = newFSM(db, tmpDir, n.leases, n.log)
 
-	// The freelist is rebuilt at open rather than written at every commit:
-	// fewer pages per fsynced log append.
-	logs, err := raftboltdb.New(raftboltdb.Options{
-		Path:        filepath.Join(raftDir, "raft.db"),
-		BoltOptions: &bbolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType},
-	})
+	// The log is a write-ahead log of preallocated segment files
+	// (hashicorp/raft-wal): an append costs one write and one fsync of data
+	// only, where a bbolt log store costs two fsyncs (pages, then meta) and
+	// a B-tree update. It also keeps the term and vote (StableStore).
+	w, err := wal.Open(raftDir, wal.WithSegmentSize(walSegmentSize), wal.WithLogger(newHCLog(n.log, "raft-wal")))
 	if err != nil {
 		return nil, fmt.Errorf("open raft node: log store: %w", err)
 	}
+	logs := walLog{w}
 	n.logs = logs
 	cached, err := hraft.NewLogCache(1024, logs)
 	if err != nil {
@@ -140,8 +172,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.mux = newMux(ln, cfg.TLS, cfg.Dialer)
 	n.peers = &peers{m: n.mux, conns: map[string]*grpc.ClientConn{}}
+	n.stream = &streamLayer{chanListener: n.mux.raftLn, m: n.mux, advertise: advertise}
 	n.trans = hraft.NewNetworkTransportWithConfig(&hraft.NetworkTransportConfig{
-		Stream:  &streamLayer{chanListener: n.mux.raftLn, m: n.mux, advertise: advertise},
+		Stream:  n.stream,
 		MaxPool: 4,
 		Timeout: 10 * time.Second,
 		Logger:  hlog,
@@ -718,7 +751,14 @@ func (n *Node) shutdown() error {
 	if n.metrics != nil {
 		n.metrics.unregister()
 	}
-	if n.logs != nil {
+	// A raft heartbeat handler still running would write the term to a
+	// closed log store, and hashicorp/raft panics on that: if handlers
+	// outlive the wait, leave the store to the process's exit instead.
+	handlersDone := n.stream == nil || n.stream.closeInbound(10*time.Second)
+	if !handlersDone {
+		n.log.Warn("raft connection handlers still running at close; leaving the log store open")
+	}
+	if n.logs.WAL != nil && handlersDone {
 		if err := n.logs.Close(); err != nil {
 			errs = append(errs, err)
 		}

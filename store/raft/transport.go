@@ -187,6 +187,98 @@ type streamLayer struct {
 	*chanListener
 	m         *mux
 	advertise net.Addr
+	inbound   connSet
+}
+
+// Accept hands the raft transport the next inbound connection, tracked so
+// that closeInbound can wait for the transport's handler to let go of it.
+func (s *streamLayer) Accept() (net.Conn, error) {
+	for {
+		c, err := s.chanListener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if tc := s.inbound.add(c); tc != nil {
+			return tc, nil
+		}
+	}
+}
+
+// closeInbound closes the inbound raft connections and waits, up to max,
+// until the transport's handler of each has returned (a handler closes its
+// connection when it returns). A handler may still be running raft code
+// that writes the log store (a heartbeat from a newer term saves it), so
+// the store must stay open until then.
+func (s *streamLayer) closeInbound(max time.Duration) bool {
+	return s.inbound.closeAll(max)
+}
+
+// connSet tracks open connections.
+type connSet struct {
+	mu     sync.Mutex
+	conns  map[*inboundConn]struct{}
+	wg     sync.WaitGroup
+	closed bool
+}
+
+// inboundConn leaves its set when closed.
+type inboundConn struct {
+	net.Conn
+	set  *connSet
+	once sync.Once
+}
+
+func (c *inboundConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.set.mu.Lock()
+		delete(c.set.conns, c)
+		c.set.mu.Unlock()
+		c.set.wg.Done()
+	})
+	return err
+}
+
+// add tracks c; after closeAll it closes c and returns nil.
+func (s *connSet) add(c net.Conn) *inboundConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		c.Close()
+		return nil
+	}
+	if s.conns == nil {
+		s.conns = map[*inboundConn]struct{}{}
+	}
+	tc := &inboundConn{Conn: c, set: s}
+	s.conns[tc] = struct{}{}
+	s.wg.Add(1)
+	return tc
+}
+
+// closeAll closes every tracked connection's underlying conn and waits up
+// to max for each to be closed through its inboundConn. It reports whether
+// they all were.
+func (s *connSet) closeAll(max time.Duration) bool {
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.conns {
+		c.Conn.Close()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 var _ hraft.StreamLayer = (*streamLayer)(nil)
