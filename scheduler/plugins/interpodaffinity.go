@@ -168,42 +168,40 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.Cycl
 	if err != nil {
 		return nil, framework.AsStatus(err)
 	}
-	var mu sync.Mutex
+	// Count matches per node in parallel into one flat slice (no locks,
+	// no per-node maps), then add them up per topology pair serially.
+	// Row layout per node: [0] pods matching every affinity term, [1+j]
+	// pods matching anti-affinity term j.
+	width := 1 + len(pi.RequiredAntiAffinityTerms)
+	vals := make([]int64, len(all)*width)
 	pl.h.Parallelizer().Until(ctx, len(all), func(i int) {
-		ni := all[i]
-		// Most nodes hold no matching pod: the per-node counts are only
-		// allocated, and the lock only taken, on a match.
-		var local *ipaState
-		for _, e := range ni.Pods {
+		row := vals[i*width : (i+1)*width]
+		for _, e := range all[i].Pods {
 			if len(pi.RequiredAffinityTerms) > 0 && matchesAllTerms(pi.RequiredAffinityTerms, e.Pod) {
-				if local == nil {
-					local = &ipaState{affinity: topologyCounts{}, anti: topologyCounts{}}
-				}
-				for j := range pi.RequiredAffinityTerms {
-					local.affinity.add(ni.Node(), pi.RequiredAffinityTerms[j].TopologyKey, 1)
-				}
+				row[0]++
 			}
 			for j := range pi.RequiredAntiAffinityTerms {
 				if pi.RequiredAntiAffinityTerms[j].Matches(e.Pod, nil) {
-					if local == nil {
-						local = &ipaState{affinity: topologyCounts{}, anti: topologyCounts{}}
-					}
-					local.anti.add(ni.Node(), pi.RequiredAntiAffinityTerms[j].TopologyKey, 1)
+					row[1+j]++
 				}
 			}
 		}
-		if local == nil {
-			return
-		}
-		mu.Lock()
-		for k, v := range local.affinity {
-			s.affinity[k] += v
-		}
-		for k, v := range local.anti {
-			s.anti[k] += v
-		}
-		mu.Unlock()
 	})
+	for i, ni := range all {
+		row := vals[i*width : (i+1)*width]
+		if node := ni.Node(); node != nil {
+			if row[0] > 0 {
+				for j := range pi.RequiredAffinityTerms {
+					s.affinity.add(node, pi.RequiredAffinityTerms[j].TopologyKey, row[0])
+				}
+			}
+			for j := range pi.RequiredAntiAffinityTerms {
+				if row[1+j] > 0 {
+					s.anti.add(node, pi.RequiredAntiAffinityTerms[j].TopologyKey, row[1+j])
+				}
+			}
+		}
+	}
 	state.Write(ipaPreFilterKey, s)
 	return nil, nil
 }
