@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/longshore/longshore/store"
+	"github.com/longshore/longshore/store/storetest"
 )
 
 // The multi-process test re-executes this test binary as replicas: with
@@ -33,7 +34,16 @@ const (
 	envDir   = "LONGSHORE_RAFT_CHILD_DIR"
 	envAddr  = "LONGSHORE_RAFT_CHILD_ADDR"
 	envPeers = "LONGSHORE_RAFT_CHILD_PEERS" // id=addr,id=addr
+	envFast  = "LONGSHORE_RAFT_CHILD_FAST"  // "1": short raft timeouts
 )
+
+// fastTimeouts shortens raft's failure detection so that a fresh cluster
+// elects its first leader in a fraction of a second.
+func fastTimeouts(cfg *Config) {
+	cfg.HeartbeatTimeout = 300 * time.Millisecond
+	cfg.ElectionTimeout = 300 * time.Millisecond
+	cfg.LeaderLeaseTimeout = 150 * time.Millisecond
+}
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envChild) == "1" {
@@ -58,14 +68,18 @@ func runChild() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	n, err := Open(ctx, Config{
+	cfg := Config{
 		NodeID:        os.Getenv(envID),
 		DataDir:       os.Getenv(envDir),
 		RaftAddr:      os.Getenv(envAddr),
 		Bootstrap:     peers,
 		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		CommitTimeout: 10 * time.Millisecond,
-	})
+	}
+	if os.Getenv(envFast) == "1" {
+		fastTimeouts(&cfg)
+	}
+	n, err := Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -137,12 +151,21 @@ func childAPI(n *Node) http.Handler {
 
 // child is a replica process seen from the test.
 type child struct {
-	cmd  *exec.Cmd
-	api  string
-	done chan struct{}
+	cmd      *exec.Cmd
+	api      string
+	raftAddr string
+	done     chan struct{}
 }
 
 func startChildren(t *testing.T, n int) []*child {
+	t.Helper()
+	return startChildrenWith(t, n, nil)
+}
+
+// startChildrenWith starts n replica processes bootstrapped as one cluster
+// with the extra peers (members the caller runs itself) and returns once
+// every process is serving.
+func startChildrenWith(t testing.TB, n int, extra []Peer, env ...string) []*child {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -159,11 +182,15 @@ func startChildren(t *testing.T, n int) []*child {
 		ln.Close()
 		peers = append(peers, ids[i]+"="+addrs[i])
 	}
+	for _, p := range extra {
+		peers = append(peers, p.ID+"="+p.Addr)
+	}
 	children := make([]*child, n)
 	for i := range n {
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), envChild+"=1", envID+"="+ids[i], envDir+"="+t.TempDir(),
 			envAddr+"="+addrs[i], envPeers+"="+strings.Join(peers, ","))
+		cmd.Env = append(cmd.Env, env...)
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -173,7 +200,7 @@ func startChildren(t *testing.T, n int) []*child {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		c := &child{cmd: cmd, done: make(chan struct{})}
+		c := &child{cmd: cmd, raftAddr: addrs[i], done: make(chan struct{})}
 		children[i] = c
 		ready := make(chan string, 1)
 		go func() {
@@ -236,6 +263,51 @@ func (c *child) call(method, path string, body string) (childReply, error) {
 		return childReply{}, err
 	}
 	return r, nil
+}
+
+// TestConformanceProcesses runs the store conformance suite on a
+// 3-member cluster of which two members are separate processes: the store
+// under test is the third member, in this process, so most of its writes
+// and linearizable reads cross a process boundary to the leader.
+func TestConformanceProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 2 processes per case")
+	}
+	storetest.Run(t, func(t testing.TB) store.Store {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		self := Peer{ID: "local", Addr: ln.Addr().String()}
+		children := startChildrenWith(t, 2, []Peer{self}, envFast+"=1")
+		peers := make([]Peer, 0, 3)
+		for i := range children {
+			peers = append(peers, Peer{ID: fmt.Sprintf("p%d", i), Addr: children[i].raftAddr})
+		}
+		peers = append(peers, self)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cfg := Config{
+			NodeID:        self.ID,
+			DataDir:       t.TempDir(),
+			RaftAddr:      self.Addr,
+			Listener:      ln,
+			Bootstrap:     peers,
+			Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+			CommitTimeout: 10 * time.Millisecond,
+		}
+		fastTimeouts(&cfg)
+		n, err := Open(ctx, cfg)
+		if err != nil {
+			ln.Close()
+			t.Fatalf("open the in-process member: %v", err)
+		}
+		t.Cleanup(func() { n.Close() })
+		if _, err := n.WaitLeader(ctx); err != nil {
+			t.Fatalf("no leader in the 3-member cluster: %v", err)
+		}
+		return n
+	})
 }
 
 func TestProcessesSurviveLeaderKill(t *testing.T) {
