@@ -338,18 +338,13 @@ func (k *Kubelet) runHook(ctx context.Context, pod *core.Pod, c *core.Container,
 		if err != nil {
 			return err
 		}
-		return httpCheck(ctx, u, h.HTTPGet.HTTPHeaders, timeout)
+		return httpCheck(ctx, k.podHTTP, u, h.HTTPGet.HTTPHeaders, timeout)
 	case h.TCPSocket != nil:
 		addr, err := tcpAddr(pod, c, h.TCPSocket, k.podIP(pod))
 		if err != nil {
 			return err
 		}
-		d := net.Dialer{Timeout: timeout}
-		conn, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return err
-		}
-		return conn.Close()
+		return k.tcpCheck(ctx, addr, timeout)
 	case h.Sleep != nil:
 		t := time.NewTimer(time.Duration(h.Sleep.Seconds) * time.Second)
 		defer t.Stop()
@@ -363,7 +358,7 @@ func (k *Kubelet) runHook(ctx context.Context, pod *core.Pod, c *core.Container,
 }
 
 // httpCheck GETs u and fails unless the answer is 2xx or 3xx.
-func httpCheck(ctx context.Context, u string, headers []core.HTTPHeader, timeout time.Duration) error {
+func httpCheck(ctx context.Context, hc *http.Client, u string, headers []core.HTTPHeader, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -378,7 +373,7 @@ func httpCheck(ctx context.Context, u string, headers []core.HTTPHeader, timeout
 		}
 		req.Header.Add(h.Name, h.Value)
 	}
-	resp, err := probeHTTPClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}
@@ -389,11 +384,25 @@ func httpCheck(ctx context.Context, u string, headers []core.HTTPHeader, timeout
 	return nil
 }
 
-// probeHTTPClient follows no redirects away from the pod and keeps no
-// idle connections, as Kubernetes' prober does.
-var probeHTTPClient = &http.Client{
-	Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
-	CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	},
+// tcpCheck opens a connection to addr through PodDialer and closes it.
+func (k *Kubelet) tcpCheck(ctx context.Context, addr string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := k.opts.PodDialer(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+
+// newPodHTTPClient returns the client of httpGet probes and hooks: it
+// dials through dial, follows no redirects and keeps no idle connections,
+// as Kubernetes' prober does.
+func newPodHTTPClient(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil, DialContext: dial},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
 }

@@ -64,12 +64,24 @@
 // State changes are found by relisting the runtime every second (a PLEG)
 // and, where the runtime streams them, by CRI container events.
 //
+// # Runtime restarts
+//
+// A restart of the runtime is tolerated the way a kubelet restart is:
+// while the CRI does not answer, syncs fail and retry, the node turns
+// NotReady ("container runtime is down") and pod statuses keep what was
+// last seen (an inspection with any failed status call is discarded,
+// never reported half-read). Once the runtime is back (cri/remote's gRPC
+// connection redials by itself), running containers keep their IDs and
+// IPs, containers that exited meanwhile are restarted per restartPolicy,
+// and the container event stream is reopened within a second.
+//
 // # Probes
 //
 // Startup, liveness and readiness probes run in a goroutine per probe of
 // each running container that has probes (containers without probes cost
 // nothing): exec through CRI ExecSync, httpGet and tcpSocket from the node
-// to the pod IP, with Kubernetes' defaults (period 10 s, timeout 1 s,
+// to the pod IP (through Options.PodDialer, so a node whose pods live in
+// another network namespace dials from there), with Kubernetes' defaults (period 10 s, timeout 1 s,
 // success 1, failure 3). Liveness and readiness wait for the startup
 // probe; readiness drives the container's ready flag and the
 // ContainersReady and Ready conditions; a failed liveness or startup

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -102,6 +104,11 @@ type Options struct {
 	// Pressure reports the node's pressure conditions. Default: memory,
 	// disk and PID pressure read from the machine (MachinePressure).
 	Pressure func(ctx context.Context) Pressure
+	// PodDialer opens the kubelet's own connections to pods: httpGet and
+	// tcpSocket probes and lifecycle hooks. Default: a plain dial from
+	// the kubelet's network namespace. A node whose pods live in another
+	// namespace than the kubelet sets one that dials from there.
+	PodDialer func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Logger receives diagnostics. Default: discard.
 	Logger *slog.Logger
 }
@@ -121,6 +128,8 @@ type Kubelet struct {
 
 	runtimeName    string
 	runtimeVersion string
+	// podHTTP is the client of httpGet probes and hooks (PodDialer).
+	podHTTP *http.Client
 
 	probes *probeManager
 	tokens tokenCache
@@ -175,6 +184,10 @@ func New(c *client.Client, rt cri.RuntimeService, img cri.ImageService, opts *Op
 	if o.ClusterDomain == "" {
 		o.ClusterDomain = "cluster.local"
 	}
+	if o.PodDialer == nil {
+		var d net.Dialer
+		o.PodDialer = d.DialContext
+	}
 	if o.Pressure == nil {
 		root := o.RootDir
 		o.Pressure = func(ctx context.Context) Pressure { return MachinePressure(root) }
@@ -195,6 +208,7 @@ func New(c *client.Client, rt cri.RuntimeService, img cri.ImageService, opts *Op
 		pods: pods, nodes: nodes,
 		workers: map[string]*podWorker{}, admitted: map[string]*core.Pod{}, ips: map[string][]string{}}
 	k.tokens.tokens = map[string]cachedToken{}
+	k.podHTTP = newPodHTTPClient(k.opts.PodDialer)
 	k.probes = newProbeManager(k)
 	k.podInf = controller.NewInformer(pods, controller.InformerOptions{
 		FieldSelector: "spec.nodeName=" + o.NodeName, Logger: log})

@@ -2,10 +2,13 @@ package kubelet_test
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +16,7 @@ import (
 	"github.com/longshore/longshore/api/apierror"
 	"github.com/longshore/longshore/api/coordination"
 	"github.com/longshore/longshore/api/core"
+	"github.com/longshore/longshore/api/intstr"
 	"github.com/longshore/longshore/api/meta"
 	"github.com/longshore/longshore/api/resource"
 	"github.com/longshore/longshore/apiserver"
@@ -937,4 +941,48 @@ func TestReadinessGates(t *testing.T) {
 	e.waitPod(t, "gated", "Ready", func(p *core.Pod) bool {
 		return condition(p, core.PodReady) == core.ConditionTrue && condition(p, "example.com/lb-ready") == core.ConditionTrue
 	})
+}
+
+// TestPodDialer checks that httpGet and tcpSocket probes reach the pod
+// through Options.PodDialer, at the pod's IP and the probe's port.
+func TestPodDialer(t *testing.T) {
+	var healthy atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" || !healthy.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	var (
+		mu     sync.Mutex
+		dialed = map[string]int{}
+	)
+	e := newEnv(t, func(o *kubelet.Options) {
+		o.PodDialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			mu.Lock()
+			dialed[addr]++
+			mu.Unlock()
+			var d net.Dialer
+			return d.DialContext(ctx, network, srv.Listener.Addr().String())
+		}
+	})
+	p := pod("dialed", ctr("app", "server"))
+	p.Spec.Containers[0].ReadinessProbe = &core.Probe{ProbeHandler: core.ProbeHandler{HTTPGet: &core.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt(8080)}}, PeriodSeconds: 1}
+	p.Spec.Containers[0].LivenessProbe = &core.Probe{ProbeHandler: core.ProbeHandler{TCPSocket: &core.TCPSocketAction{Port: intstr.FromInt(9090)}}, PeriodSeconds: 1}
+	e.create(t, p)
+	running := e.waitPod(t, "dialed", "Running", func(p *core.Pod) bool { return p.Status.Phase == core.PodRunning && p.Status.PodIP != "" })
+	if condition(running, core.PodReady) == core.ConditionTrue {
+		t.Fatal("Ready while the probe's server answers 503")
+	}
+	healthy.Store(true)
+	got := e.waitPod(t, "dialed", "Ready", func(p *core.Pod) bool { return condition(p, core.PodReady) == core.ConditionTrue })
+	mu.Lock()
+	defer mu.Unlock()
+	for _, port := range []string{"8080", "9090"} {
+		if addr := net.JoinHostPort(got.Status.PodIP, port); dialed[addr] == 0 {
+			t.Errorf("no probe dialed %s through PodDialer; dialed %v", addr, dialed)
+		}
+	}
 }

@@ -81,9 +81,13 @@ func (k *Kubelet) runtimeFingerprints(ctx context.Context) (map[string]string, e
 // watchEvents wakes pod workers on the runtime's container events, where
 // the runtime streams them; relisting covers the rest.
 func (k *Kubelet) watchEvents(ctx context.Context) {
-	backoff := time.Second
+	const minBackoff = time.Second
+	backoff := minBackoff
 	for ctx.Err() == nil {
+		started := time.Now()
+		delivered := false
 		err := k.rt.GetContainerEvents(ctx, &runtimeapi.GetEventsRequest{}, func(ev *runtimeapi.ContainerEventResponse) error {
+			delivered = true
 			if uid := ev.GetPodSandboxStatus().GetMetadata().GetUid(); uid != "" {
 				k.wakePod(uid)
 			}
@@ -91,6 +95,13 @@ func (k *Kubelet) watchEvents(ctx context.Context) {
 		})
 		if errors.Is(err, cri.ErrUnimplemented) || ctx.Err() != nil {
 			return
+		}
+		// A stream that worked (delivered an event or stayed up a while)
+		// ended because the runtime went away, not because it refuses us:
+		// start over from the shortest delay, so that after a runtime
+		// restart events flow again within a second.
+		if delivered || time.Since(started) > 30*time.Second {
+			backoff = minBackoff
 		}
 		if !sleepFor(ctx, backoff) {
 			return

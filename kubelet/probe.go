@@ -3,7 +3,6 @@ package kubelet
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync"
 	"time"
 
@@ -237,18 +236,13 @@ func (m *probeManager) probe(ctx context.Context, pod *core.Pod, c *core.Contain
 		if err != nil {
 			return err
 		}
-		return httpCheck(ctx, u, p.HTTPGet.HTTPHeaders, timeout)
+		return httpCheck(ctx, m.k.podHTTP, u, p.HTTPGet.HTTPHeaders, timeout)
 	case p.TCPSocket != nil:
 		addr, err := tcpAddr(pod, c, p.TCPSocket, m.k.podIP(pod))
 		if err != nil {
 			return err
 		}
-		d := net.Dialer{Timeout: timeout}
-		conn, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return err
-		}
-		return conn.Close()
+		return m.k.tcpCheck(ctx, addr, timeout)
 	}
 	return fmt.Errorf("probe has no supported action (gRPC probes are not implemented)")
 }

@@ -2,8 +2,10 @@ package kubelet
 
 import (
 	"context"
+	"errors"
 	"sort"
 
+	"github.com/longshore/longshore/cri"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -63,7 +65,9 @@ func (rp *runtimePod) running() []*runtimeContainer {
 	return out
 }
 
-// runtimePod lists the sandboxes and containers labelled with uid.
+// runtimePod lists the sandboxes and containers labelled with uid. A
+// failed status call (other than not found: removed since the list) fails
+// the whole inspection, so no half-read pod is ever reported.
 func (k *Kubelet) runtimePod(ctx context.Context, uid string) (*runtimePod, error) {
 	sel := map[string]string{LabelPodUID: uid}
 	sbs, err := k.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{Filter: &runtimeapi.PodSandboxFilter{LabelSelector: sel}})
@@ -87,6 +91,12 @@ func (k *Kubelet) runtimePod(ctx context.Context, uid string) (*runtimePod, erro
 			attempt: c.GetMetadata().GetAttempt(), state: c.State, createdAt: c.CreatedAt,
 			image: c.GetImage().GetImage(), imageRef: c.ImageRef}
 		st, err := k.rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: c.Id})
+		if err != nil && !errors.Is(err, cri.ErrNotFound) {
+			// A runtime going down (or restarting) between the calls:
+			// a half-read pod would be reported with wrong times and
+			// states, so the caller retries instead.
+			return nil, err
+		}
 		if err == nil && st.GetStatus() != nil {
 			s := st.GetStatus()
 			rc.state, rc.startedAt, rc.finishedAt, rc.exitCode = s.State, s.StartedAt, s.FinishedAt, s.ExitCode
@@ -106,6 +116,10 @@ func (k *Kubelet) runtimePod(ctx context.Context, uid string) (*runtimePod, erro
 	})
 	if sb := rp.readySandbox(); sb != nil {
 		st, err := k.rt.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: sb.Id})
+		if err != nil && !errors.Is(err, cri.ErrNotFound) {
+			// Without the status the pod's IPs are unknown, not gone.
+			return nil, err
+		}
 		if err == nil && st.GetStatus().GetNetwork() != nil {
 			n := st.GetStatus().GetNetwork()
 			if n.Ip != "" {

@@ -12,6 +12,12 @@
 // the instance dir). Loopback registries can be configured as plain-HTTP
 // mirrors.
 //
+// Restart stops the daemon alone (SIGTERM, as a service manager would; the
+// containers keep running under their shims) and starts it again on the
+// same dir, socket, root and state, like a containerd upgrade or crash
+// recovery on a node. StopDaemon and StartDaemon are its two halves, for
+// tests that act while containerd is down.
+//
 // Stop ends containerd and then whatever it left: containers (through runc
 // with the instance's root), shims serving the instance's socket, and mounts
 // under the instance dir. StartForTest gates on containerd, runc, ctr and
@@ -42,6 +48,9 @@ import (
 	"github.com/longshore/longshore/cri/remote"
 	"github.com/longshore/longshore/internal/testenv"
 )
+
+// ErrRunning is returned by StartDaemon while containerd runs.
+var ErrRunning = errors.New("containerd is running")
 
 // DefaultPauseImage is the sandbox image Start builds and imports when
 // Options.SandboxImage is empty.
@@ -78,9 +87,14 @@ type Options struct {
 }
 
 // Instance is one running containerd.
+//
+// An Instance's methods are not safe for concurrent use with StopDaemon,
+// StartDaemon, Restart and Stop.
 type Instance struct {
 	dir, address, snapshotter string
 	ctr, runc                 string
+	containerd, cfgPath       string
+	startTimeout              time.Duration
 	cmd                       *exec.Cmd
 	exited                    chan struct{}
 	waitErr                   error
@@ -113,7 +127,9 @@ func Start(ctx context.Context, opts *Options) (_ *Instance, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("containerdproc: %w", err)
 	}
-	inst := &Instance{dir: dir, address: filepath.Join(dir, "containerd.sock"), ctr: o.Ctr, runc: o.Runc, log: o.Logger, exited: make(chan struct{})}
+	inst := &Instance{dir: dir, address: filepath.Join(dir, "containerd.sock"), ctr: o.Ctr, runc: o.Runc,
+		containerd: o.Containerd, cfgPath: filepath.Join(dir, "config.toml"), startTimeout: o.StartTimeout,
+		log: o.Logger, exited: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			inst.Stop(context.Background())
@@ -140,26 +156,10 @@ func Start(ctx context.Context, opts *Options) (_ *Instance, err error) {
 		sandboxImage = DefaultPauseImage
 	}
 	cfg := config(dir, inst.address, inst.snapshotter, sandboxImage, o.CNIConfDir, o.RegistryMirrors)
-	cfgPath := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+	if err := os.WriteFile(inst.cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, fmt.Errorf("containerdproc: %w", err)
 	}
-	logf, err := os.Create(inst.LogPath())
-	if err != nil {
-		return nil, fmt.Errorf("containerdproc: %w", err)
-	}
-	defer logf.Close()
-	inst.cmd = exec.Command(o.Containerd, "--config", cfgPath, "--log-level", "info")
-	inst.cmd.Stdout, inst.cmd.Stderr = logf, logf
-	// Pdeathsig: a test binary killed by its timeout takes containerd with
-	// it instead of leaving a daemon behind.
-	inst.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := inst.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("containerdproc: start containerd: %w", err)
-	}
-	go func() { inst.waitErr = inst.cmd.Wait(); close(inst.exited) }()
-	o.Logger.Info("containerd started", "dir", dir, "pid", inst.cmd.Process.Pid, "snapshotter", inst.snapshotter)
-	if err := inst.waitReady(ctx, o.StartTimeout); err != nil {
+	if err := inst.launch(ctx); err != nil {
 		return nil, err
 	}
 	if o.SandboxImage == "" {
@@ -173,6 +173,92 @@ func Start(ctx context.Context, opts *Options) (_ *Instance, err error) {
 	}
 	return inst, nil
 }
+
+// launch starts the containerd process on the instance's config (its log
+// appended to LogPath) and waits until its CRI answers.
+func (i *Instance) launch(ctx context.Context) error {
+	logf, err := os.OpenFile(i.LogPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("containerdproc: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(i.containerd, "--config", i.cfgPath, "--log-level", "info")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Pdeathsig: a test binary killed by its timeout takes containerd with
+	// it instead of leaving a daemon behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("containerdproc: start containerd: %w", err)
+	}
+	exited := make(chan struct{})
+	i.cmd, i.exited = cmd, exited
+	go func() { i.waitErr = cmd.Wait(); close(exited) }()
+	i.log.Info("containerd started", "dir", i.dir, "pid", cmd.Process.Pid, "snapshotter", i.snapshotter)
+	return i.waitReady(ctx, i.startTimeout)
+}
+
+// StopDaemon ends the containerd process alone: SIGTERM, SIGKILL if it has
+// not exited within 10s or when ctx ends. Containers keep running under
+// their shims, and the instance dir stays, for StartDaemon. Stopping a
+// daemon that is not running does nothing.
+func (i *Instance) StopDaemon(ctx context.Context) error {
+	if i.cmd == nil || i.cmd.Process == nil {
+		return nil
+	}
+	select {
+	case <-i.exited:
+		return nil
+	default:
+	}
+	if err := i.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("containerdproc: stop containerd: %w", err)
+	}
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	select {
+	case <-i.exited:
+	case <-t.C:
+		i.cmd.Process.Kill()
+		<-i.exited
+	case <-ctx.Done():
+		i.cmd.Process.Kill()
+		<-i.exited
+	}
+	i.log.Info("containerd stopped", "dir", i.dir, "pid", i.cmd.Process.Pid)
+	return nil
+}
+
+// StartDaemon starts containerd again on the instance's dir, socket, root
+// and state after StopDaemon, and waits until its CRI answers (bounded by
+// ctx and Options.StartTimeout). It fails with ErrRunning while the daemon
+// runs.
+func (i *Instance) StartDaemon(ctx context.Context) error {
+	if i.cmd != nil {
+		select {
+		case <-i.exited:
+		default:
+			return fmt.Errorf("containerdproc: start containerd in %s: %w", i.dir, ErrRunning)
+		}
+	}
+	if _, err := os.Stat(i.cfgPath); err != nil {
+		return fmt.Errorf("containerdproc: start containerd: %w", err)
+	}
+	return i.launch(ctx)
+}
+
+// Restart is StopDaemon then StartDaemon: containerd goes down with SIGTERM
+// and comes back on the same dir, socket, root and state, while the
+// containers keep running under their shims.
+func (i *Instance) Restart(ctx context.Context) error {
+	if err := i.StopDaemon(ctx); err != nil {
+		return err
+	}
+	return i.StartDaemon(ctx)
+}
+
+// RuncRoot returns the runc state root of the CRI's containers (namespace
+// k8s.io), for acting on containers while containerd is down.
+func (i *Instance) RuncRoot() string { return filepath.Join(i.dir, "runc", "k8s.io") }
 
 // config renders the containerd config.
 func config(dir, address, snapshotter, sandboxImage, cniConfDir string, mirrors []string) string {
@@ -293,7 +379,7 @@ func (i *Instance) ImportImage(ctx context.Context, img *ocibuild.Image) error {
 // first cleanup error.
 func (i *Instance) Stop(ctx context.Context) error {
 	var errs []error
-	runcRoot := filepath.Join(i.dir, "runc", "k8s.io")
+	runcRoot := i.RuncRoot()
 	ids := i.runcList(ctx, runcRoot)
 	for _, id := range ids {
 		exec.CommandContext(ctx, i.runc, "--root", runcRoot, "kill", "--all", id, "KILL").Run()

@@ -2,6 +2,7 @@ package containerdproc
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -91,5 +92,63 @@ func TestStopCleansLeftovers(t *testing.T) {
 	}
 	if _, err := os.Stat(inst.Dir()); !os.IsNotExist(err) {
 		t.Fatalf("instance dir left: %v", err)
+	}
+}
+
+// TestRestartKeepsSandboxes restarts containerd under a running sandbox:
+// the daemon is new (a second boot in the log), the sandbox keeps its ID,
+// state and IP, and StartDaemon on a running daemon fails with ErrRunning.
+func TestRestartKeepsSandboxes(t *testing.T) {
+	bridge := NewBridgeForTest(t)
+	inst := StartForTest(t, &Options{CNIConfDir: bridge.ConfDir})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := remote.New(ctx, inst.Address(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pod, err := c.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: &runtimeapi.PodSandboxConfig{
+		Metadata: &runtimeapi.PodSandboxMetadata{Name: "keep", Namespace: "test", Uid: "keep-1"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: pod.PodSandboxId})
+	if err != nil || before.Status.Network.Ip == "" {
+		t.Fatalf("sandbox status = %v, %v; want an IP", before, err)
+	}
+	if err := inst.StartDaemon(ctx); !errors.Is(err, ErrRunning) {
+		t.Fatalf("StartDaemon on a running daemon = %v, want ErrRunning", err)
+	}
+	if err := inst.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.StopDaemon(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.StopDaemon(ctx); err != nil { // stopped already: a no-op
+		t.Fatal(err)
+	}
+	if len(shimPIDs(inst.Address())) == 0 {
+		t.Fatal("the sandbox's shim ended with containerd")
+	}
+	if err := inst.StartDaemon(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(inst.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(log), "successfully booted"); n != 3 {
+		t.Errorf("containerd booted %d times, want 3", n)
+	}
+	// The client redials the socket by itself.
+	after, err := c.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: pod.PodSandboxId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status.State != runtimeapi.PodSandboxState_SANDBOX_READY || after.Status.Network.Ip != before.Status.Network.Ip {
+		t.Errorf("sandbox after restart: %v %s, want READY %s", after.Status.State, after.Status.Network.Ip, before.Status.Network.Ip)
 	}
 }
