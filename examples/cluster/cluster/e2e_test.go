@@ -518,7 +518,7 @@ func (e *e2e) checkSpread(vip netip.Addr, pods []podInfo, max int) {
 // in the containerd instance's runc root.
 func (e *e2e) initPID(id string) int {
 	e.t.Helper()
-	root := filepath.Join(e.ctrd.Dir(), "runc", "k8s.io")
+	root := e.ctrd.RuncRoot()
 	out, err := exec.Command("runc", "--root", root, "state", id).Output()
 	if err != nil {
 		e.t.Fatalf("runc state %s: %v", id, err)
