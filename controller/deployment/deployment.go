@@ -2,7 +2,6 @@ package deployment
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -339,20 +338,7 @@ func (r *Reconciler) claim(ctx context.Context, d *apps.Deployment, sel labels.S
 // setOwner adds (adopt) or removes (release) d's controller reference on
 // rs with a merge patch guarded by uid and resourceVersion.
 func (r *Reconciler) setOwner(ctx context.Context, rs *apps.ReplicaSet, d *apps.Deployment, adopt bool) error {
-	var refs []meta.OwnerReference
-	for _, ref := range rs.OwnerReferences {
-		if ref.UID != d.UID {
-			refs = append(refs, ref)
-		}
-	}
-	if adopt {
-		refs = append(refs, *meta.NewControllerRef(&d.ObjectMeta, deployKind))
-	}
-	md := map[string]any{"uid": rs.UID, "resourceVersion": rs.ResourceVersion, "ownerReferences": refs}
-	if len(refs) == 0 {
-		md["ownerReferences"] = nil
-	}
-	patch, err := json.Marshal(map[string]any{"metadata": md})
+	patch, err := controller.ControllerRefPatch(&rs.ObjectMeta, &d.ObjectMeta, deployKind, adopt)
 	if err != nil {
 		return err
 	}

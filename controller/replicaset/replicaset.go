@@ -23,7 +23,6 @@ package replicaset
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -250,20 +249,7 @@ func (r *Reconciler) claim(ctx context.Context, rs *apps.ReplicaSet, sel labels.
 // setOwner adds (adopt) or removes (release) rs's controller reference on
 // p with a merge patch guarded by the pod's uid and resourceVersion.
 func (r *Reconciler) setOwner(ctx context.Context, p *core.Pod, rs *apps.ReplicaSet, adopt bool) error {
-	var refs []meta.OwnerReference
-	for _, ref := range p.OwnerReferences {
-		if ref.UID != rs.UID {
-			refs = append(refs, ref)
-		}
-	}
-	if adopt {
-		refs = append(refs, *meta.NewControllerRef(&rs.ObjectMeta, rsKind))
-	}
-	md := map[string]any{"uid": p.UID, "resourceVersion": p.ResourceVersion, "ownerReferences": refs}
-	if len(refs) == 0 {
-		md["ownerReferences"] = nil
-	}
-	patch, err := json.Marshal(map[string]any{"metadata": md})
+	patch, err := controller.ControllerRefPatch(&p.ObjectMeta, &rs.ObjectMeta, rsKind, adopt)
 	if err != nil {
 		return err
 	}
