@@ -15,9 +15,9 @@ import (
 	"github.com/longshore/longshore/api/coordination"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
-	"github.com/longshore/longshore/controller/internal/apitest"
 	"github.com/longshore/longshore/controller/leaderelection"
 )
 
@@ -69,7 +69,7 @@ func (s *seen) get(key string) int {
 }
 
 func TestControllerReconcileResults(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	cms := client.MustFor[*core.ConfigMap](c).Namespace("default")
 	var calls seen
 	var failures atomic.Int32
@@ -125,7 +125,7 @@ func TestControllerReconcileResults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			apitest.Eventually(t, 5*time.Second, func() error {
+			apiservertest.Eventually(t, 5*time.Second, func() error {
 				if got := calls.get("default/" + tt.name); got != tt.want {
 					return fmt.Errorf("%d reconciles, want %d", got, tt.want)
 				}
@@ -143,7 +143,7 @@ func TestControllerReconcileResults(t *testing.T) {
 	if _, err := cms.Update(ctx, cm, client.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if got := calls.get("default/plain"); got != 2 {
 			return fmt.Errorf("%d reconciles after update", got)
 		}
@@ -175,7 +175,7 @@ func TestEnqueueOwner(t *testing.T) {
 }
 
 func TestManagerEndpoints(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	m, err := controller.NewManager(c, &controller.ManagerOptions{Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func TestManagerEndpoints(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if m.Addr() == nil {
 			return errors.New("not listening")
 		}
@@ -232,7 +232,7 @@ func TestManagerEndpoints(t *testing.T) {
 }
 
 func TestLeaderElectionFailover(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	cms := client.MustFor[*core.ConfigMap](c).Namespace("default")
 	type replica struct {
 		m     *controller.Manager
@@ -260,7 +260,7 @@ func TestLeaderElectionFailover(t *testing.T) {
 		return r
 	}
 	a := newReplica("a")
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if !a.m.IsLeader() {
 			return errors.New("a does not lead")
 		}
@@ -274,7 +274,7 @@ func TestLeaderElectionFailover(t *testing.T) {
 	if _, err := cms.Create(context.Background(), configMap("one"), client.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if a.calls.get("default/one") == 0 {
 			return errors.New("leader did not reconcile")
 		}
@@ -290,7 +290,7 @@ func TestLeaderElectionFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if b.calls.get("default/one") == 0 {
 			return errors.New("b did not take over")
 		}
@@ -309,7 +309,7 @@ func TestLeaderElectionFailover(t *testing.T) {
 }
 
 func TestInformerSelectorsAndFactorySharing(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	ctx := context.Background()
 	pods := client.MustFor[*core.Pod](c).Namespace("default")
 	for i, node := range []string{"node-1", "node-2", "node-1"} {

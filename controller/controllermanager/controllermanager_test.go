@@ -14,9 +14,9 @@ import (
 	"github.com/longshore/longshore/api/coordination"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
-	"github.com/longshore/longshore/controller/internal/apitest"
 )
 
 type replica struct {
@@ -59,7 +59,7 @@ func rollsOut(t *testing.T, c *client.Client, name string) map[string]bool {
 		t.Fatal(err)
 	}
 	pods := client.MustFor[*core.Pod](c).Namespace("default")
-	apitest.Eventually(t, 15*time.Second, func() error {
+	apiservertest.Eventually(t, 15*time.Second, func() error {
 		l, err := pods.List(ctx, client.ListOptions{LabelSelector: "app=" + name})
 		if err != nil {
 			return err
@@ -70,7 +70,7 @@ func rollsOut(t *testing.T, c *client.Client, name string) map[string]bool {
 		return nil
 	})
 	hosts := map[string]bool{}
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		l, err := client.MustFor[*core.Event](c).Namespace("default").List(ctx, client.ListOptions{})
 		if err != nil {
 			return err
@@ -98,14 +98,14 @@ func leaseHolder(t *testing.T, c *client.Client) string {
 }
 
 func TestOnlyLeaderActsAndFailover(t *testing.T) {
-	c := apitest.Start(t)
-	apitest.Namespace(t, c, DefaultLeaseNamespace)
+	c := apiservertest.Start(t)
+	apiservertest.Namespace(t, c, DefaultLeaseNamespace)
 	opts := Options{LeaseDuration: 4 * time.Second, RenewDeadline: 3 * time.Second, RetryPeriod: 300 * time.Millisecond,
 		NodeMonitorGracePeriod: time.Minute}
 	a := start(t, c, "replica-a", opts)
 	b := start(t, c, "replica-b", opts)
 	var leader, follower *replica
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		la, lb := a.m.IsLeader(), b.m.IsLeader()
 		switch {
 		case la && lb:
@@ -135,7 +135,7 @@ func TestOnlyLeaderActsAndFailover(t *testing.T) {
 		t.Fatalf("leader stopped with %v", err)
 	}
 	leader.done <- nil // for the cleanup
-	apitest.Eventually(t, opts.LeaseDuration+time.Second, func() error {
+	apiservertest.Eventually(t, opts.LeaseDuration+time.Second, func() error {
 		if !follower.m.IsLeader() {
 			return errors.New("follower has not taken over")
 		}
@@ -151,7 +151,7 @@ func TestOnlyLeaderActsAndFailover(t *testing.T) {
 	if err := client.MustFor[*apps.Deployment](c).Namespace("default").Delete(ctx, "second", nil); err != nil {
 		t.Fatal(err)
 	}
-	apitest.Eventually(t, 15*time.Second, func() error {
+	apiservertest.Eventually(t, 15*time.Second, func() error {
 		rs, err := client.MustFor[*apps.ReplicaSet](c).Namespace("default").List(ctx, client.ListOptions{LabelSelector: "app=second"})
 		if err != nil {
 			return err
@@ -168,7 +168,7 @@ func TestOnlyLeaderActsAndFailover(t *testing.T) {
 }
 
 func TestEndpointsAndOptions(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	tests := []struct {
 		name    string
 		opts    Options
@@ -188,7 +188,7 @@ func TestEndpointsAndOptions(t *testing.T) {
 
 	r := start(t, c, "solo", Options{Addr: "127.0.0.1:0", NoLeaderElection: true})
 	var addr string
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		if a := r.m.Addr(); a != nil {
 			addr = a.String()
 			return nil
@@ -204,7 +204,7 @@ func TestEndpointsAndOptions(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		if code, body := get("/readyz"); code != http.StatusOK {
 			return fmt.Errorf("readyz %d %s", code, body)
 		}

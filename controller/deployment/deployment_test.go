@@ -11,8 +11,8 @@ import (
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/intstr"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
-	"github.com/longshore/longshore/controller/internal/apitest"
 )
 
 var writeOpts = client.WriteOptions{}
@@ -162,7 +162,7 @@ func TestRecreate(t *testing.T) {
 	e.waitComplete(t, "db", 15*time.Second)
 	old := e.sets(t, "db")[0]
 	e.mutate(t, "db", func(d *apps.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "img:2" })
-	apitest.Eventually(t, 15*time.Second, func() error {
+	apiservertest.Eventually(t, 15*time.Second, func() error {
 		sets := e.sets(t, "db")
 		for _, rs := range sets {
 			if rs.UID != old.UID && *rs.Spec.Replicas > 0 && e.activePods(t, old) > 0 {
@@ -223,7 +223,7 @@ func TestRevisionHistoryLimit(t *testing.T) {
 		e.mutate(t, "hist", func(d *apps.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "img:" + strconv.Itoa(i) })
 		e.waitComplete(t, "hist", 15*time.Second)
 	}
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		sets := e.sets(t, "hist")
 		if len(sets) != 2 {
 			return fmt.Errorf("%d sets, want the new one and 1 old", len(sets))
@@ -246,7 +246,7 @@ func TestPauseResumeAndScale(t *testing.T) {
 		d.Spec.Template.Spec.Containers[0].Image = "img:2"
 		d.Spec.Replicas = ptr(int32(3))
 	})
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		d, err := e.deps.Get(context.Background(), "p")
 		if err != nil {
 			return err
@@ -280,7 +280,7 @@ func TestProgressDeadlineExceeded(t *testing.T) {
 	d := newDeployment("slow", 2, "img:1")
 	d.Spec.ProgressDeadlineSeconds = ptr(int32(1))
 	e.create(t, d)
-	apitest.Eventually(t, 15*time.Second, func() error {
+	apiservertest.Eventually(t, 15*time.Second, func() error {
 		d, err := e.deps.Get(context.Background(), "slow")
 		if err != nil {
 			return err
@@ -337,7 +337,7 @@ func TestProportionalScalingMidRollout(t *testing.T) {
 	// New pods never get ready: the rollout stalls with both sets active.
 	e.ready.Store(false)
 	e.mutate(t, "mid", func(d *apps.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "img:2" })
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		sets := e.sets(t, "mid")
 		if len(sets) != 2 {
 			return fmt.Errorf("%d sets", len(sets))
@@ -350,7 +350,7 @@ func TestProportionalScalingMidRollout(t *testing.T) {
 		return nil
 	})
 	e.mutate(t, "mid", func(d *apps.Deployment) { d.Spec.Replicas = ptr(int32(8)) })
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		var oldN, newN int32
 		for _, rs := range e.sets(t, "mid") {
 			if rs.Spec.Template.Spec.Containers[0].Image == "img:2" {
@@ -374,7 +374,7 @@ func TestReplicaFailureMirrored(t *testing.T) {
 	// The API server refuses pods of a service account that does not exist.
 	d.Spec.Template.Spec.ServiceAccountName = "missing"
 	e.create(t, d)
-	apitest.Eventually(t, 15*time.Second, func() error {
+	apiservertest.Eventually(t, 15*time.Second, func() error {
 		d, err := e.deps.Get(context.Background(), "fail")
 		if err != nil {
 			return err

@@ -13,9 +13,9 @@ import (
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/intstr"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
-	"github.com/longshore/longshore/controller/internal/apitest"
 	"github.com/longshore/longshore/controller/replicaset"
 )
 
@@ -60,7 +60,7 @@ func startEnv(t testing.TB, c *client.Client) *env {
 
 func setup(t testing.TB) *env {
 	t.Helper()
-	return startEnv(t, apitest.Start(t))
+	return startEnv(t, apiservertest.Start(t))
 }
 
 // kubelet marks every pending pod Running and Ready every 20 ms while
@@ -167,7 +167,7 @@ func (e *env) sets(t testing.TB, name string) []*apps.ReplicaSet {
 func (e *env) waitComplete(t testing.TB, name string, timeout time.Duration) *apps.Deployment {
 	t.Helper()
 	var d *apps.Deployment
-	apitest.Eventually(t, timeout, func() error {
+	apiservertest.Eventually(t, timeout, func() error {
 		var err error
 		if d, err = e.deps.Get(context.Background(), name); err != nil {
 			return err

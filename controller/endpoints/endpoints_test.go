@@ -13,9 +13,9 @@ import (
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/intstr"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
-	"github.com/longshore/longshore/controller/internal/apitest"
 )
 
 func pod(name, ip string, ready bool, ports ...core.ContainerPort) *core.Pod {
@@ -84,7 +84,7 @@ func TestSubsets(t *testing.T) {
 }
 
 func TestEndpointsController(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	f := controller.NewFactory(c, nil)
 	ctrl, _, err := New(f, nil)
 	if err != nil {
@@ -124,7 +124,7 @@ func TestEndpointsController(t *testing.T) {
 	wait := func(check func(*core.Endpoints) error) time.Duration {
 		t.Helper()
 		start := time.Now()
-		apitest.Eventually(t, 5*time.Second, func() error {
+		apiservertest.Eventually(t, 5*time.Second, func() error {
 			ep, err := eps.Get(ctx, "web")
 			if err != nil {
 				return err
@@ -174,7 +174,7 @@ func TestEndpointsController(t *testing.T) {
 	if err := svcs.Delete(ctx, "web", nil); err != nil {
 		t.Fatal(err)
 	}
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if _, err := eps.Get(ctx, "web"); !apierror.IsNotFound(err) {
 			return errors.New("endpoints still there")
 		}

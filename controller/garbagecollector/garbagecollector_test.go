@@ -10,8 +10,8 @@ import (
 	"github.com/longshore/longshore/api/apierror"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
-	"github.com/longshore/longshore/controller/internal/apitest"
 )
 
 type env struct {
@@ -21,7 +21,7 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	gc, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func setup(t *testing.T) *env {
 		}
 	}()
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		if !gc.HasSynced() {
 			return fmt.Errorf("not synced")
 		}
@@ -68,7 +68,7 @@ func (e *env) del(t *testing.T, name string, policy meta.DeletionPropagation) {
 
 func (e *env) gone(t *testing.T, name string) {
 	t.Helper()
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		_, err := e.cms.Get(context.Background(), name)
 		if apierror.IsNotFound(err) {
 			return nil
@@ -119,7 +119,7 @@ func TestRemainingOwnerKeepsDependent(t *testing.T) {
 	a, b := e.cm(t, "a", nil), e.cm(t, "b", nil)
 	e.cm(t, "shared", nil, ref(a, false), ref(b, false))
 	e.del(t, "a", meta.DeletePropagationBackground)
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		cm := e.get(t, "shared")
 		if len(cm.OwnerReferences) != 1 || cm.OwnerReferences[0].UID != b.UID {
 			return fmt.Errorf("owner references %+v, want only b", cm.OwnerReferences)
@@ -148,7 +148,7 @@ func TestForegroundDeletionWaitsForBlockingDependents(t *testing.T) {
 	e.cm(t, "loose", nil, ref(owner, false))
 	e.del(t, "owner", meta.DeletePropagationForeground)
 	e.gone(t, "loose")
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		if cm := e.get(t, "blocker"); cm.DeletionTimestamp == nil {
 			return fmt.Errorf("blocker not being deleted")
 		}
@@ -167,7 +167,7 @@ func TestForegroundDeletionWaitsForBlockingDependents(t *testing.T) {
 }
 
 func TestDiscover(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	rs, err := Discover(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)

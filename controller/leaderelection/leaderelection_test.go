@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/longshore/longshore/api/coordination"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
-	"github.com/longshore/longshore/controller/internal/apitest"
 	"github.com/longshore/longshore/controller/leaderelection"
 )
 
@@ -21,7 +21,7 @@ func fast(id string) leaderelection.Config {
 }
 
 func TestConfigValidation(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	tests := []struct {
 		name string
 		cfg  leaderelection.Config
@@ -82,7 +82,7 @@ func lease(t *testing.T, c *client.Client) *coordination.Lease {
 }
 
 func TestOneLeaderAndRelease(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	var leaders, maxLeaders atomic.Int32
 	var mu sync.Mutex
 	var seen []string
@@ -98,7 +98,7 @@ func TestOneLeaderAndRelease(t *testing.T) {
 		cands[id] = campaign(t, c, cfg, &leaders, &maxLeaders)
 	}
 	var leader string
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		n := 0
 		for id, cd := range cands {
 			if cd.e.IsLeader() {
@@ -129,7 +129,7 @@ func TestOneLeaderAndRelease(t *testing.T) {
 	}
 	cands[leader].done <- nil // for Cleanup
 	start := time.Now()
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		l := lease(t, c)
 		if l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity == leader || *l.Spec.HolderIdentity == "" {
 			return fmt.Errorf("holder %v", l.Spec.HolderIdentity)
@@ -154,12 +154,12 @@ func TestOneLeaderAndRelease(t *testing.T) {
 }
 
 func TestTakeOverAfterExpiry(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	var leaders, maxLeaders atomic.Int32
 	cfg := fast("a")
 	cfg.KeepOnCancel = true // a crash: the lease is not released
 	a := campaign(t, c, cfg, &leaders, &maxLeaders)
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if !a.e.IsLeader() {
 			return errors.New("a does not lead")
 		}
@@ -170,7 +170,7 @@ func TestTakeOverAfterExpiry(t *testing.T) {
 	a.done <- nil
 	start := time.Now()
 	b := campaign(t, c, fast("b"), &leaders, &maxLeaders)
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		if !b.e.IsLeader() {
 			return errors.New("b does not lead")
 		}
@@ -182,13 +182,13 @@ func TestTakeOverAfterExpiry(t *testing.T) {
 }
 
 func TestLeadershipLostWhenLeaseTaken(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	var leaders, maxLeaders atomic.Int32
 	stopped := make(chan struct{})
 	cfg := fast("a")
 	cfg.Callbacks.OnStoppedLeading = func() { close(stopped) }
 	a := campaign(t, c, cfg, &leaders, &maxLeaders)
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if leaders.Load() != 1 {
 			return errors.New("a does not lead")
 		}

@@ -11,15 +11,15 @@ import (
 	"github.com/longshore/longshore/api/apierror"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
-	"github.com/longshore/longshore/controller/internal/apitest"
 	"github.com/longshore/longshore/controller/namespace"
 )
 
 func start(t *testing.T) *client.Client {
 	t.Helper()
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	f := controller.NewFactory(c, nil)
 	ctrl, _, err := namespace.New(f, &namespace.Options{RecheckPeriod: 100 * time.Millisecond})
 	if err != nil {
@@ -76,7 +76,7 @@ func TestNamespaceDeletionEmptiesIt(t *testing.T) {
 	c := start(t)
 	ctx := context.Background()
 	nss := client.MustFor[*core.Namespace](c)
-	apitest.Namespace(t, c, "bystander")
+	apiservertest.Namespace(t, c, "bystander")
 	fill(t, c, "bystander")
 	tests := []struct {
 		name       string
@@ -95,7 +95,7 @@ func TestNamespaceDeletionEmptiesIt(t *testing.T) {
 			if err := nss.Delete(ctx, name, nil); err != nil {
 				t.Fatal(err)
 			}
-			apitest.Eventually(t, 10*time.Second, func() error {
+			apiservertest.Eventually(t, 10*time.Second, func() error {
 				if n := count(t, c, name); n != 0 {
 					return fmt.Errorf("%d objects left", n)
 				}
@@ -106,7 +106,7 @@ func TestNamespaceDeletionEmptiesIt(t *testing.T) {
 			}
 			if tt.finalizers == nil {
 				// Nothing else holds it: finalizing removes the namespace.
-				apitest.Eventually(t, 10*time.Second, func() error {
+				apiservertest.Eventually(t, 10*time.Second, func() error {
 					if _, err := nss.Get(ctx, name); !apierror.IsNotFound(err) {
 						return fmt.Errorf("namespace still there (err %v)", err)
 					}
@@ -116,7 +116,7 @@ func TestNamespaceDeletionEmptiesIt(t *testing.T) {
 			}
 			// Held by another finalizer: "kubernetes" leaves spec.finalizers
 			// and the namespace stays, terminating, until that one goes.
-			apitest.Eventually(t, 5*time.Second, func() error {
+			apiservertest.Eventually(t, 5*time.Second, func() error {
 				ns, err := nss.Get(ctx, name)
 				if err != nil {
 					return err
@@ -134,7 +134,7 @@ func TestNamespaceDeletionEmptiesIt(t *testing.T) {
 }
 
 func TestResources(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	res, err := namespace.Resources(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)

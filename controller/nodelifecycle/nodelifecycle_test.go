@@ -12,9 +12,9 @@ import (
 	"github.com/longshore/longshore/api/coordination"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
-	"github.com/longshore/longshore/controller/internal/apitest"
 )
 
 func secs(n int64) *int64 { return &n }
@@ -117,8 +117,8 @@ func (k *kubelet) run(ctx context.Context) {
 }
 
 func TestUnreachableNodeTaintedAndEvicted(t *testing.T) {
-	c := apitest.Start(t)
-	apitest.Namespace(t, c, LeaseNamespace)
+	c := apiservertest.Start(t)
+	apiservertest.Namespace(t, c, LeaseNamespace)
 	nodes := client.MustFor[*core.Node](c)
 	pods := client.MustFor[*core.Pod](c).Namespace("default")
 	ctx := context.Background()
@@ -164,7 +164,7 @@ func TestUnreachableNodeTaintedAndEvicted(t *testing.T) {
 	}
 
 	k.alive.Store(false)
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		n, err := nodes.Get(ctx, "n1")
 		if err != nil {
 			return err
@@ -183,7 +183,7 @@ func TestUnreachableNodeTaintedAndEvicted(t *testing.T) {
 		}
 		return nil
 	})
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		if !deleting("short") {
 			return fmt.Errorf("pod with a 1 s toleration not evicted")
 		}
@@ -202,7 +202,7 @@ func TestUnreachableNodeTaintedAndEvicted(t *testing.T) {
 	if _, err := nodes.Update(ctx, n, client.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		if !deleting("default-tolerations") {
 			return fmt.Errorf("untolerated pod not evicted")
 		}
@@ -214,7 +214,7 @@ func TestUnreachableNodeTaintedAndEvicted(t *testing.T) {
 
 	// The node comes back: the lifecycle taints go, the user's stays.
 	k.alive.Store(true)
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		n, err := nodes.Get(ctx, "n1")
 		if err != nil {
 			return err
@@ -227,7 +227,7 @@ func TestUnreachableNodeTaintedAndEvicted(t *testing.T) {
 }
 
 func TestNotReadyNodeTainted(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	nodes := client.MustFor[*core.Node](c)
 	ctx := context.Background()
 	ts := meta.Now()
@@ -249,7 +249,7 @@ func TestNotReadyNodeTainted(t *testing.T) {
 	done := make(chan struct{})
 	t.Cleanup(func() { cancel(); <-done })
 	go func() { defer close(done); f.Start(cctx); _ = ctrl.Start(cctx) }()
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		n, err := nodes.Get(ctx, "n2")
 		if err != nil {
 			return err

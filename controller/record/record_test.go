@@ -8,8 +8,8 @@ import (
 
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
-	"github.com/longshore/longshore/controller/internal/apitest"
 	"github.com/longshore/longshore/controller/record"
 )
 
@@ -46,7 +46,7 @@ func events(t testing.TB, c *client.Client) []*core.Event {
 }
 
 func TestAggregationAndFields(t *testing.T) {
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	p := pod(t, c, "web")
 	r := record.New(c, &record.Options{Component: "replicaset-controller", Host: "h1"})
 	run(t, r)
@@ -54,7 +54,7 @@ func TestAggregationAndFields(t *testing.T) {
 		r.Event(p, record.Warning, "FailedCreate", "quota exceeded")
 	}
 	r.Eventf(p, record.Normal, "Scheduled", "assigned to %s", "node-1")
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		evs := events(t, c)
 		if len(evs) != 2 {
 			return fmt.Errorf("%d events", len(evs))
@@ -96,7 +96,7 @@ func TestLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := apitest.Start(t)
+			c := apiservertest.Start(t)
 			p := pod(t, c, "p")
 			r := record.New(c, &tt.opts)
 			if tt.start {
@@ -105,7 +105,7 @@ func TestLimits(t *testing.T) {
 			for i := 0; i < tt.emit; i++ {
 				r.Eventf(p, record.Normal, "Tick", "tick %d", i)
 			}
-			apitest.Eventually(t, 5*time.Second, func() error {
+			apiservertest.Eventually(t, 5*time.Second, func() error {
 				if r.Dropped() != uint64(tt.wantDropped) || r.Limited() != uint64(tt.wantLimited) {
 					return fmt.Errorf("dropped %d limited %d", r.Dropped(), r.Limited())
 				}

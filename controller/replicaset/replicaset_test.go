@@ -13,9 +13,9 @@ import (
 	"github.com/longshore/longshore/api/apps"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
-	"github.com/longshore/longshore/controller/internal/apitest"
 	"github.com/longshore/longshore/controller/record"
 )
 
@@ -45,7 +45,7 @@ type env struct {
 // case only the informers run and the test calls Reconcile itself).
 func setup(t *testing.T, manual bool) *env {
 	t.Helper()
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	f := controller.NewFactory(c, nil)
 	rec := record.New(c, nil)
 	ctrl, r, err := New(f, &Options{Recorder: rec})
@@ -85,7 +85,7 @@ func (e *env) ownedPods(t testing.TB, rs *apps.ReplicaSet) []*core.Pod {
 func (e *env) waitPods(t testing.TB, rs *apps.ReplicaSet, n int) []*core.Pod {
 	t.Helper()
 	var pods []*core.Pod
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		pods = e.ownedPods(t, rs)
 		if len(pods) != n {
 			return fmt.Errorf("%d owned pods, want %d", len(pods), n)
@@ -97,7 +97,7 @@ func (e *env) waitPods(t testing.TB, rs *apps.ReplicaSet, n int) []*core.Pod {
 
 func (e *env) waitStatus(t testing.TB, name string, check func(apps.ReplicaSetStatus) error) {
 	t.Helper()
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		rs, err := e.rs.Get(context.Background(), name)
 		if err != nil {
 			return err
@@ -180,7 +180,7 @@ func TestScaleUpOwnerRefsAndStatus(t *testing.T) {
 	if err := e.pods.Delete(context.Background(), pods[2].Name, nil); err != nil {
 		t.Fatal(err)
 	}
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		ps := e.ownedPods(t, rs)
 		for _, p := range ps {
 			if p.Name == pods[2].Name {
@@ -231,7 +231,7 @@ func TestAdoptAndRelease(t *testing.T) {
 	// The orphan must be in the pod cache before the set appears;
 	// otherwise the set first creates two pods, then adopts the orphan and
 	// scales down (correct, but not what this test checks).
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if _, ok := e.r.pods.Get("default", "orphan"); !ok {
 			return errors.New("orphan not cached")
 		}
@@ -252,7 +252,7 @@ func TestAdoptAndRelease(t *testing.T) {
 	if _, err := e.pods.Update(ctx, cur, client.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	apitest.Eventually(t, 10*time.Second, func() error {
+	apiservertest.Eventually(t, 10*time.Second, func() error {
 		p, err := e.pods.Get(ctx, "orphan")
 		if err != nil {
 			return err
@@ -294,7 +294,7 @@ func TestExpectationsPreventDoubleCreate(t *testing.T) {
 	rs := e.create(t, newRS("once", 4, 0))
 	req := controller.Request{Namespace: "default", Name: "once"}
 	ctx := context.Background()
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if _, ok := e.r.rsets.Get("default", "once"); !ok {
 			return errors.New("replica set not in cache")
 		}
@@ -308,7 +308,7 @@ func TestExpectationsPreventDoubleCreate(t *testing.T) {
 		}
 	}
 	e.waitPods(t, rs, 4)
-	apitest.Eventually(t, 5*time.Second, func() error {
+	apiservertest.Eventually(t, 5*time.Second, func() error {
 		if !e.r.exp.satisfied("default/once") {
 			return errors.New("expectations unmet")
 		}

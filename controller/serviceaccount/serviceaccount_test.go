@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"github.com/longshore/longshore/api/core"
+	"github.com/longshore/longshore/apiserver/apiservertest"
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/controller"
-	"github.com/longshore/longshore/controller/internal/apitest"
 	"github.com/longshore/longshore/controller/serviceaccount"
 )
 
 func start(t *testing.T) *client.Client {
 	t.Helper()
-	c := apitest.Start(t)
+	c := apiservertest.Start(t)
 	f := controller.NewFactory(c, nil)
 	ctrl, _, err := serviceaccount.New(f, nil)
 	if err != nil {
@@ -34,7 +34,7 @@ func TestDefaultServiceAccount(t *testing.T) {
 	c := start(t)
 	ctx := context.Background()
 	sas := client.MustFor[*core.ServiceAccount](c)
-	apitest.Namespace(t, c, "team-a")
+	apiservertest.Namespace(t, c, "team-a")
 	tests := []struct {
 		name, namespace string
 		before          func(t *testing.T)
@@ -56,7 +56,7 @@ func TestDefaultServiceAccount(t *testing.T) {
 				}
 				tt.before(t)
 			}
-			apitest.Eventually(t, 5*time.Second, func() error {
+			apiservertest.Eventually(t, 5*time.Second, func() error {
 				sa, err := sas.Namespace(tt.namespace).Get(ctx, serviceaccount.DefaultName)
 				if err != nil {
 					return err
