@@ -39,16 +39,7 @@ func main() {
 
 func run() error {
 	var o cluster.Options
-	flag.StringVar(&o.DataDir, "data", cluster.DefaultDataDir, "directory for the store, the PKI and the kubeconfig")
-	flag.StringVar(&o.Listen, "listen", cluster.DefaultListen, "address the API server listens on")
-	flag.StringVar(&o.Kubeconfig, "kubeconfig", "", "where to write the admin kubeconfig (default <data>/admin.kubeconfig)")
-	verbose := flag.Bool("v", false, "log debug messages")
-	flag.StringVar(&o.Runtime, "runtime", cluster.RuntimeAuto, "container runtime: auto (a containerd socket if found, else start containerd if installed and root, else the fake runtime), containerd, or fake")
-	flag.StringVar(&o.ContainerdSocket, "containerd-socket", "", "CRI socket of a running containerd (implies -runtime containerd)")
-	flag.StringVar(&o.NodeName, "node-name", "", "name of this machine's node (default: the hostname)")
-	flag.IntVar(&o.KubeletPort, "kubelet-port", cluster.DefaultKubeletPort, "port of the kubelet API on 127.0.0.1")
-	flag.StringVar(&o.NodeNetNS, "node-netns", "", "network namespace of the node (e.g. /run/netns/NAME): the proxy programs it and a containerd the cluster starts runs in it; default the host's")
-	flag.StringVar(&o.ServiceCIDR, "service-cidr", cluster.DefaultServiceCIDR, "range of the Services' ClusterIPs")
+	verbose := defineFlags(flag.CommandLine, &o)
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -61,4 +52,20 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return cluster.Run(ctx, &o)
+}
+
+// defineFlags defines the command's flags on fs, each setting a field of o,
+// and returns the -v flag (debug logging).
+func defineFlags(fs *flag.FlagSet, o *cluster.Options) (verbose *bool) {
+	fs.StringVar(&o.DataDir, "data", cluster.DefaultDataDir, "directory for the store, the PKI and the kubeconfig")
+	fs.StringVar(&o.Listen, "listen", cluster.DefaultListen, "address the API server listens on")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "where to write the admin kubeconfig (default <data>/admin.kubeconfig)")
+	verbose = fs.Bool("v", false, "log debug messages")
+	fs.StringVar(&o.Runtime, "runtime", cluster.RuntimeAuto, "container runtime: auto (a containerd socket if found, else start containerd if installed and root, else the fake runtime), containerd, or fake")
+	fs.StringVar(&o.ContainerdSocket, "containerd-socket", "", "CRI socket of a running containerd (implies -runtime containerd)")
+	fs.StringVar(&o.NodeName, "node-name", "", "name of this machine's node (default: the hostname)")
+	fs.IntVar(&o.KubeletPort, "kubelet-port", cluster.DefaultKubeletPort, "port of the kubelet API on 127.0.0.1")
+	fs.StringVar(&o.NodeNetNS, "node-netns", "", "network namespace of the node (e.g. /run/netns/NAME): the proxy programs it and a containerd the cluster starts runs in it; default the host's")
+	fs.StringVar(&o.ServiceCIDR, "service-cidr", cluster.DefaultServiceCIDR, "range of the Services' ClusterIPs")
+	return verbose
 }

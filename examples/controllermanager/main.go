@@ -34,26 +34,51 @@ func main() {
 	}
 }
 
-func run() error {
-	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the API server (required)")
-	kctx := flag.String("context", "", "kubeconfig context (default: the current one)")
-	addr := flag.String("addr", "", "address for /healthz, /readyz and /metrics (e.g. 127.0.0.1:10257; empty: none)")
-	controllers := flag.String("controllers", "", "comma-separated controllers to run (default: all of "+strings.Join(controllermanager.All, ",")+")")
-	identity := flag.String("identity", "", "identity in the leader election Lease (default: hostname_random)")
-	noElect := flag.Bool("no-leader-elect", false, "run the controllers without leader election (a single copy)")
-	grace := flag.Duration("node-monitor-grace-period", 50*time.Second, "how long a node may go without a heartbeat")
-	verbose := flag.Bool("v", false, "log debug messages")
-	flag.Parse()
+// settings is what the command line asks for.
+type settings struct {
+	kubeconfig, context string
+	verbose             bool
+	opts                controllermanager.Options // Logger not set
+}
+
+// parseFlags defines the command's flags on fs and parses args (without
+// the program name) into settings; -kubeconfig is required.
+func parseFlags(fs *flag.FlagSet, args []string) (*settings, error) {
+	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the API server (required)")
+	kctx := fs.String("context", "", "kubeconfig context (default: the current one)")
+	addr := fs.String("addr", "", "address for /healthz, /readyz and /metrics (e.g. 127.0.0.1:10257; empty: none)")
+	controllers := fs.String("controllers", "", "comma-separated controllers to run (default: all of "+strings.Join(controllermanager.All, ",")+")")
+	identity := fs.String("identity", "", "identity in the leader election Lease (default: hostname_random)")
+	noElect := fs.Bool("no-leader-elect", false, "run the controllers without leader election (a single copy)")
+	grace := fs.Duration("node-monitor-grace-period", 50*time.Second, "how long a node may go without a heartbeat")
+	verbose := fs.Bool("v", false, "log debug messages")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
 	if *kubeconfig == "" {
-		return fmt.Errorf("-kubeconfig is required")
+		return nil, fmt.Errorf("-kubeconfig is required")
+	}
+	s := &settings{kubeconfig: *kubeconfig, context: *kctx, verbose: *verbose,
+		opts: controllermanager.Options{Addr: *addr, Identity: *identity, NoLeaderElection: *noElect,
+			NodeMonitorGracePeriod: *grace}}
+	if *controllers != "" {
+		s.opts.Controllers = strings.Split(*controllers, ",")
+	}
+	return s, nil
+}
+
+func run() error {
+	s, err := parseFlags(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		return err
 	}
 	level := slog.LevelInfo
-	if *verbose {
+	if s.verbose {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	cfg, err := client.LoadKubeconfig(*kubeconfig, *kctx)
+	cfg, err := client.LoadKubeconfig(s.kubeconfig, s.context)
 	if err != nil {
 		return err
 	}
@@ -62,13 +87,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	opts := controllermanager.Options{Addr: *addr, Identity: *identity, NoLeaderElection: *noElect,
-		NodeMonitorGracePeriod: *grace, Logger: log}
-	if *controllers != "" {
-		opts.Controllers = strings.Split(*controllers, ",")
-	}
+	opts := s.opts
+	opts.Logger = log
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log.Info("starting controller manager", "controllers", opts.Controllers, "addr", *addr)
+	log.Info("starting controller manager", "controllers", opts.Controllers, "addr", opts.Addr)
 	return controllermanager.Run(ctx, c, opts)
 }

@@ -66,16 +66,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	var ips []netip.Addr
-	for _, s := range strings.Split(*nodeIPs, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		ip, err := netip.ParseAddr(s)
-		if err != nil {
-			return fmt.Errorf("-node-ips: %w", err)
-		}
-		ips = append(ips, ip)
+	ips, err := parseNodeIPs(*nodeIPs)
+	if err != nil {
+		return err
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -97,6 +90,23 @@ func run() error {
 		return nil
 	}
 	return err
+}
+
+// parseNodeIPs parses -node-ips: comma-separated addresses, spaces and
+// empty items ignored.
+func parseNodeIPs(list string) ([]netip.Addr, error) {
+	var ips []netip.Addr
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		ip, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("-node-ips: %w", err)
+		}
+		ips = append(ips, ip)
+	}
+	return ips, nil
 }
 
 // chooseBackend returns the requested backend, falling back from nftables

@@ -71,12 +71,17 @@ func sleep(ctx context.Context, seconds string, code int) int {
 	}
 }
 
-func serve(ctx context.Context, listen string) int {
-	host, _ := os.Hostname()
+// handler answers host on every path but /healthz, which answers "ok".
+func handler(host string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, host) })
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	srv := &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return mux
+}
+
+func serve(ctx context.Context, listen string) int {
+	host, _ := os.Hostname()
+	srv := &http.Server{Addr: listen, Handler: handler(host), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	fmt.Printf("testserver: serving on %s as %s\n", listen, host)
