@@ -53,6 +53,8 @@ type config struct {
 	dir       string
 	// leaderOnly sends every raft request to the leader (no forwarding).
 	leaderOnly bool
+	// raftLog is the raft log format (raft.LogStoreWAL or LogStoreBolt).
+	raftLog string
 }
 
 func main() {
@@ -71,6 +73,7 @@ func mainErr() error {
 	flag.StringVar(&c.backends, "backends", "raft,etcd", "comma-separated: raft, etcd")
 	flag.DurationVar(&c.timeout, "timeout", 5*time.Minute, "bound on each backend's run")
 	flag.BoolVar(&c.leaderOnly, "leader-only", false, "send every raft request to the leader instead of spreading clients over the replicas")
+	flag.StringVar(&c.raftLog, "raft-log", string(raft.LogStoreWAL), "raft log format: wal (raft-wal) or bolt (raft-boltdb)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -136,7 +139,7 @@ func run(c config, out io.Writer) error {
 	}
 	var results []result
 	for _, name := range strings.Split(c.backends, ",") {
-		t, err := open(name, filepath.Join(c.dir, name), c.leaderOnly)
+		t, err := open(name, filepath.Join(c.dir, name), c.leaderOnly, raft.LogStoreKind(c.raftLog))
 		if err != nil {
 			return fmt.Errorf("start %s: %w", name, err)
 		}
@@ -269,12 +272,12 @@ func report(out io.Writer, c config, rs []result) {
 	tw.Flush()
 }
 
-func open(name, dir string, leaderOnly bool) (target, error) {
+func open(name, dir string, leaderOnly bool, raftLog raft.LogStoreKind) (target, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	switch name {
 	case "raft":
-		t, err := openRaft(ctx, dir, 3)
+		t, err := openRaft(ctx, dir, 3, raftLog)
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +303,7 @@ type raftTarget struct {
 	leaderOnly bool
 }
 
-func openRaft(ctx context.Context, dir string, n int) (*raftTarget, error) {
+func openRaft(ctx context.Context, dir string, n int, raftLog raft.LogStoreKind) (*raftTarget, error) {
 	lns := make([]net.Listener, n)
 	var peers []raft.Peer
 	for i := range n {
@@ -322,6 +325,7 @@ func openRaft(ctx context.Context, dir string, n int) (*raftTarget, error) {
 			RaftAddr:  peers[i].Addr,
 			Listener:  lns[i],
 			Bootstrap: peers,
+			LogStore:  raftLog,
 		})
 		if err != nil {
 			for _, l := range lns[i+1:] {

@@ -71,7 +71,25 @@ type Config struct {
 	// LeaseCheckInterval is how often the leader looks for lapsed leases
 	// (default 250ms).
 	LeaseCheckInterval time.Duration
+	// LogStore selects the raft log's format: LogStoreWAL (the default)
+	// or LogStoreBolt. A data directory keeps the format it was created
+	// with; opening it with the other one fails with ErrConfig.
+	LogStore LogStoreKind
 }
+
+// LogStoreKind names a raft log format.
+type LogStoreKind string
+
+const (
+	// LogStoreWAL is hashicorp/raft-wal: preallocated segment files, one
+	// write and one fsync per append. The default, and the faster: see
+	// the package doc's Performance section.
+	LogStoreWAL LogStoreKind = "wal"
+	// LogStoreBolt is hashicorp/raft-boltdb/v2: the log in a bbolt file
+	// (raft/raft.db), two fsyncs per append. Slower; for operators who
+	// want the log in the same format as the rest of the store.
+	LogStoreBolt LogStoreKind = "bolt"
+)
 
 func (c *Config) validate() error {
 	switch {
@@ -81,6 +99,11 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: DataDir is required", ErrConfig)
 	case c.RaftAddr == "" && c.Listener == nil:
 		return fmt.Errorf("%w: RaftAddr or Listener is required", ErrConfig)
+	}
+	switch c.LogStore {
+	case "", LogStoreWAL, LogStoreBolt:
+	default:
+		return fmt.Errorf("%w: LogStore %q: want %q or %q", ErrConfig, c.LogStore, LogStoreWAL, LogStoreBolt)
 	}
 	seen := map[string]bool{}
 	self := false

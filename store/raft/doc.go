@@ -44,10 +44,13 @@
 // # Durability
 //
 // The raft log and raft's snapshots are the durable record. The log is
-// hashicorp/raft-wal: segment files preallocated to 16 MiB, each append
-// (a batch of entries) written and fsynced once; it also holds raft's term
-// and vote. A data directory holding the older bbolt log (raft/raft.db) is
-// refused with ErrConfig. The local replica is written without fsync and
+// hashicorp/raft-wal by default (Config.LogStore LogStoreWAL): segment
+// files preallocated to 16 MiB, each append (a batch of entries) written
+// and fsynced once; it also holds raft's term and vote. LogStoreBolt keeps
+// the log in a bbolt file instead (hashicorp/raft-boltdb/v2, raft/raft.db):
+// two fsyncs per append, and slower (see Performance, "before"). A data
+// directory keeps the format it was created with; opening it with the
+// other one fails with ErrConfig. The local replica is written without fsync and
 // is rebuilt at every start from the latest snapshot and the log that
 // follows. The FSM applies each batch of committed entries that raft hands
 // it as one ordered batch (store/bolt's DB.Apply): one local transaction
@@ -95,7 +98,8 @@
 //	/tmp/raftbench -workload put -clients 64 -ops 20000
 //	/tmp/raftbench -workload mixed -clients 64 -ops 20000
 //
-// Each line below is one run (raft, then etcd, in the same invocation) on
+// (raftbench -raft-log bolt selects the bbolt log.) Each line below is
+// one run (raft, then etcd, in the same invocation) on
 // the project's 2-core machine shared with other jobs; the 1-minute load
 // average is given because it moves the figures by 2x or more. "Before"
 // is the package as it was with a bbolt raft log (raft-boltdb) and one

@@ -63,7 +63,7 @@ type Node struct {
 	mux     *mux
 	trans   *hraft.NetworkTransport
 	stream  *streamLayer
-	logs    walLog
+	logs    logStore
 	grpc    *grpc.Server
 	peers   *peers
 	metrics *metrics
@@ -116,10 +116,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 			return nil, fmt.Errorf("open raft node: %w", err)
 		}
 	}
-	// The log is raft-wal's (below); refuse the older bbolt log rather
-	// than start over without it.
-	if _, err := os.Stat(filepath.Join(raftDir, "raft.db")); err == nil {
-		return nil, fmt.Errorf("%w: %s holds a raft log of the older bbolt format (raft.db); move the data directory away and join the node again", ErrConfig, raftDir)
+	// A data directory keeps its log format: refuse the other one rather
+	// than start over without the log.
+	if err := checkLogFormat(raftDir, cfg.LogStore); err != nil {
+		return nil, err
 	}
 	// The replica is a cache of the log, written without fsync: start it
 	// afresh and let raft rebuild it from the snapshot and the log.
@@ -134,15 +134,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	n.db = db
 	n.fsm = newFSM(db, tmpDir, n.leases, n.log)
 
-	// The log is a write-ahead log of preallocated segment files
-	// (hashicorp/raft-wal): an append costs one write and one fsync of data
-	// only, where a bbolt log store costs two fsyncs (pages, then meta) and
-	// a B-tree update. It also keeps the term and vote (StableStore).
-	w, err := wal.Open(raftDir, wal.WithSegmentSize(walSegmentSize), wal.WithLogger(newHCLog(n.log, "raft-wal")))
+	logs, err := openLogStore(raftDir, cfg.LogStore, n.log)
 	if err != nil {
 		return nil, fmt.Errorf("open raft node: log store: %w", err)
 	}
-	logs := walLog{w}
 	n.logs = logs
 	cached, err := hraft.NewLogCache(1024, logs)
 	if err != nil {
@@ -758,7 +753,7 @@ func (n *Node) shutdown() error {
 	if !handlersDone {
 		n.log.Warn("raft connection handlers still running at close; leaving the log store open")
 	}
-	if n.logs.WAL != nil && handlersDone {
+	if n.logs != nil && handlersDone {
 		if err := n.logs.Close(); err != nil {
 			errs = append(errs, err)
 		}
