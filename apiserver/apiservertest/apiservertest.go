@@ -94,6 +94,19 @@ func Namespace(t testing.TB, c *client.Client, name string) {
 	}
 }
 
+// Poll calls cond every 10 ms until it returns true or timeout passes, and
+// reports whether it did; for examples, which have no testing.TB.
+func Poll(timeout time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 // Eventually polls cond every 10 ms until it returns nil, failing the test
 // with cond's last error after timeout.
 func Eventually(t testing.TB, timeout time.Duration, cond func() error) {

@@ -14,15 +14,6 @@ import (
 	"github.com/longshore/longshore/controller/endpoints"
 )
 
-// exampleServer starts an in-process API server on a memory store.
-func exampleServer(context.Context) (*client.Client, func()) {
-	s, err := apiservertest.New(nil)
-	if err != nil {
-		panic(err)
-	}
-	return s.Client, s.Close
-}
-
 // startController runs the controller in a Manager.
 func startController(ctx context.Context, c *client.Client) {
 	m, err := controller.NewManager(c, nil)
@@ -37,22 +28,16 @@ func startController(ctx context.Context, c *client.Client) {
 	go m.Start(ctx)
 }
 
-// poll calls f every 20 ms for up to 10 s until it returns true.
-func poll(f func() bool) bool {
-	for i := 0; i < 500; i++ {
-		if f() {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
-
 func Example() {
+	srv, err := apiservertest.New(nil) // an API server on a memory store
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close() // second: the server, once the controller is gone
+	c := srv.Client
 	ctx, cancel := context.WithCancel(context.Background())
-	c, stop := exampleServer(ctx)
-	defer stop()
-	defer cancel()
+	defer cancel() // first: the controller and its informers
 	startController(ctx, c)
 
 	pods := client.MustFor[*core.Pod](c).Namespace("default")
@@ -68,7 +53,7 @@ func Example() {
 			Ports: []core.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}}}}, client.WriteOptions{})
 
 	var ep *core.Endpoints
-	poll(func() bool {
+	apiservertest.Poll(10*time.Second, func() bool {
 		ep, _ = client.MustFor[*core.Endpoints](c).Namespace("default").Get(ctx, "web")
 		return ep != nil && len(ep.Subsets) == 1
 	})

@@ -13,15 +13,6 @@ import (
 	"github.com/longshore/longshore/controller/namespace"
 )
 
-// exampleServer starts an in-process API server on a memory store.
-func exampleServer(context.Context) (*client.Client, func()) {
-	s, err := apiservertest.New(nil)
-	if err != nil {
-		panic(err)
-	}
-	return s.Client, s.Close
-}
-
 // startController runs the controller in a Manager.
 func startController(ctx context.Context, c *client.Client) {
 	m, err := controller.NewManager(c, nil)
@@ -36,29 +27,23 @@ func startController(ctx context.Context, c *client.Client) {
 	go m.Start(ctx)
 }
 
-// poll calls f every 20 ms for up to 10 s until it returns true.
-func poll(f func() bool) bool {
-	for i := 0; i < 500; i++ {
-		if f() {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
-
 func Example() {
+	srv, err := apiservertest.New(nil) // an API server on a memory store
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close() // second: the server, once the controller is gone
+	c := srv.Client
 	ctx, cancel := context.WithCancel(context.Background())
-	c, stop := exampleServer(ctx)
-	defer stop()
-	defer cancel()
+	defer cancel() // first: the controller and its informers
 	startController(ctx, c)
 
 	_, _ = client.MustFor[*core.Namespace](c).Create(ctx, &core.Namespace{ObjectMeta: meta.ObjectMeta{Name: "scratch"}}, client.WriteOptions{})
 	cms := client.MustFor[*core.ConfigMap](c).Namespace("scratch")
 	_, _ = cms.Create(ctx, &core.ConfigMap{ObjectMeta: meta.ObjectMeta{Name: "leftover"}}, client.WriteOptions{})
 	_ = client.MustFor[*core.Namespace](c).Delete(ctx, "scratch", nil)
-	emptied := poll(func() bool {
+	emptied := apiservertest.Poll(10*time.Second, func() bool {
 		l, err := cms.List(ctx, client.ListOptions{})
 		return err == nil && len(l.Items) == 0
 	})

@@ -14,15 +14,6 @@ import (
 	"github.com/longshore/longshore/controller/replicaset"
 )
 
-// exampleServer starts an in-process API server on a memory store.
-func exampleServer(context.Context) (*client.Client, func()) {
-	s, err := apiservertest.New(nil)
-	if err != nil {
-		panic(err)
-	}
-	return s.Client, s.Close
-}
-
 // startController runs the controller in a Manager.
 func startController(ctx context.Context, c *client.Client) {
 	m, err := controller.NewManager(c, nil)
@@ -37,22 +28,16 @@ func startController(ctx context.Context, c *client.Client) {
 	go m.Start(ctx)
 }
 
-// poll calls f every 20 ms for up to 10 s until it returns true.
-func poll(f func() bool) bool {
-	for i := 0; i < 500; i++ {
-		if f() {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
-
 func Example() {
+	srv, err := apiservertest.New(nil) // an API server on a memory store
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close() // second: the server, once the controller is gone
+	c := srv.Client
 	ctx, cancel := context.WithCancel(context.Background())
-	c, stop := exampleServer(ctx)
-	defer stop()
-	defer cancel()
+	defer cancel() // first: the controller and its informers
 	startController(ctx, c)
 
 	three := int32(3)
@@ -69,7 +54,7 @@ func Example() {
 	}
 	_, _ = client.MustFor[*apps.ReplicaSet](c).Create(ctx, rs, client.WriteOptions{})
 	var got *apps.ReplicaSet
-	poll(func() bool {
+	apiservertest.Poll(10*time.Second, func() bool {
 		got, _ = client.MustFor[*apps.ReplicaSet](c).Namespace("default").Get(ctx, "web")
 		return got != nil && got.Status.Replicas == 3
 	})
