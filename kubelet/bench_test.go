@@ -17,9 +17,6 @@ import (
 	"github.com/longshore/longshore/apiserver/client"
 	"github.com/longshore/longshore/cri"
 	"github.com/longshore/longshore/cri/fake"
-	"github.com/longshore/longshore/cri/ocibuild"
-	"github.com/longshore/longshore/cri/remote"
-	"github.com/longshore/longshore/internal/containerdproc"
 	"github.com/longshore/longshore/kubelet"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -97,22 +94,9 @@ func BenchmarkHollowNodes(b *testing.B) {
 // times; LONGSHORE_BENCH_RUNTIME_SLOTS=N bounds how many of those run at
 // once (to see how the runtime behaves without contention).
 func BenchmarkPodStartupLatency(b *testing.B) {
-	bridge := containerdproc.NewBridgeForTest(b)
-	inst := containerdproc.StartForTest(b, &containerdproc.Options{CNIConfDir: bridge.ConfDir})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	img, err := ocibuild.TestServer(ctx, testServerImage, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := inst.ImportImage(ctx, img); err != nil {
-		b.Fatal(err)
-	}
-	rt, err := remote.New(ctx, "unix://"+inst.Address(), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rt.Close()
+	_, _, rt := startContainerd(b, ctx, testServer)
 	c := startAPI(b)
 	opts := fastOptions(b, "n1")
 	opts.Capacity[core.ResourcePods] = resource200

@@ -14,9 +14,6 @@ import (
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/intstr"
 	"github.com/longshore/longshore/apiserver/client"
-	"github.com/longshore/longshore/cri/ocibuild"
-	"github.com/longshore/longshore/cri/remote"
-	"github.com/longshore/longshore/internal/containerdproc"
 	"github.com/longshore/longshore/kubelet"
 )
 
@@ -27,23 +24,10 @@ import (
 // IP, a container that exited while containerd was down is restarted per
 // its restartPolicy, and a pod created after the restart starts normally.
 func TestContainerdRestartE2E(t *testing.T) {
-	bridge := containerdproc.NewBridgeForTest(t)
-	inst := containerdproc.StartForTest(t, &containerdproc.Options{CNIConfDir: bridge.ConfDir})
 	// The whole test is bounded: setup, the outage and every wait.
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	img, err := ocibuild.TestServer(ctx, testServerImage, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inst.ImportImage(ctx, img); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := remote.New(ctx, "unix://"+inst.Address(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close() })
+	bridge, inst, rt := startContainerd(t, ctx, testServer)
 
 	c := startAPI(t)
 	e := &env{c: c, opts: fastOptions(t, "n1")}

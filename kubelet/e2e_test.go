@@ -29,28 +29,42 @@ import (
 
 const testServerImage = "localhost/longshore/testserver:1"
 
+// startContainerd starts a containerd with a CNI bridge for tb, imports the
+// image that build makes (in a temporary directory), and returns a CRI
+// client to it; all of it is stopped when tb ends.
+func startContainerd(tb testing.TB, ctx context.Context, build func(ctx context.Context, dir string) (*ocibuild.Image, error)) (*containerdproc.Bridge, *containerdproc.Instance, *remote.Client) {
+	tb.Helper()
+	bridge := containerdproc.NewBridgeForTest(tb)
+	inst := containerdproc.StartForTest(tb, &containerdproc.Options{CNIConfDir: bridge.ConfDir})
+	img, err := build(ctx, tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := inst.ImportImage(ctx, img); err != nil {
+		tb.Fatal(err)
+	}
+	rt, err := remote.New(ctx, "unix://"+inst.Address(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { rt.Close() })
+	return bridge, inst, rt
+}
+
+// testServer builds the test server image.
+func testServer(ctx context.Context, dir string) (*ocibuild.Image, error) {
+	return ocibuild.TestServer(ctx, testServerImage, dir)
+}
+
 // TestContainerdE2E runs a kubelet on a real containerd with a CNI bridge:
 // pods reach Running with an IP, probes drive readiness, a crashing
 // container backs off, configMap volumes are written, logs are served, a
 // kubelet restart adopts the running pods, and deletion releases
 // everything.
 func TestContainerdE2E(t *testing.T) {
-	bridge := containerdproc.NewBridgeForTest(t)
-	inst := containerdproc.StartForTest(t, &containerdproc.Options{CNIConfDir: bridge.ConfDir})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	img, err := ocibuild.TestServer(ctx, testServerImage, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inst.ImportImage(ctx, img); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := remote.New(ctx, "unix://"+inst.Address(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close() })
+	bridge, inst, rt := startContainerd(t, ctx, testServer)
 
 	c := startAPI(t)
 	e := &env{c: c, opts: fastOptions(t, "n1")}
@@ -222,22 +236,11 @@ func TestContainerdE2E(t *testing.T) {
 func TestContainerdKubectl(t *testing.T) {
 	testenv.Need(t, "kubectl")
 	testenv.NeedFile(t, ocibuild.DefaultBusybox)
-	bridge := containerdproc.NewBridgeForTest(t)
-	inst := containerdproc.StartForTest(t, &containerdproc.Options{CNIConfDir: bridge.ConfDir})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	img, err := ocibuild.Busybox(ctx, "localhost/longshore/busybox:1", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inst.ImportImage(ctx, img); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := remote.New(ctx, "unix://"+inst.Address(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close() })
+	bridge, _, rt := startContainerd(t, ctx, func(ctx context.Context, _ string) (*ocibuild.Image, error) {
+		return ocibuild.Busybox(ctx, "localhost/longshore/busybox:1", "")
+	})
 	sc := startSecureCluster(t, rt, rt)
 	kc := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := sc.sec.WriteKubeconfig(kc, sc.host, "admin", "system:masters"); err != nil {
