@@ -78,10 +78,14 @@ func (k *Kubelet) runtimeFingerprints(ctx context.Context) (map[string]string, e
 	return out, nil
 }
 
+// eventsRetryMin is the first delay before a broken container event stream
+// is reopened; it doubles up to a minute while the runtime refuses it.
+var eventsRetryMin = time.Second
+
 // watchEvents wakes pod workers on the runtime's container events, where
 // the runtime streams them; relisting covers the rest.
 func (k *Kubelet) watchEvents(ctx context.Context) {
-	const minBackoff = time.Second
+	minBackoff := eventsRetryMin
 	backoff := minBackoff
 	for ctx.Err() == nil {
 		started := time.Now()
