@@ -49,8 +49,10 @@ func TestContainerdRestartE2E(t *testing.T) {
 	subnet := netip.MustParsePrefix(bridge.Subnet)
 	nodes := client.MustFor[*core.Node](c)
 
-	web := pod("web", core.Container{Name: "app", Image: testServerImage, ImagePullPolicy: core.PullNever,
-		ReadinessProbe: &core.Probe{ProbeHandler: core.ProbeHandler{TCPSocket: &core.TCPSocketAction{Port: intstr.FromInt(8080)}}, PeriodSeconds: 1}})
+	// Ready only once the server listens, so the HTTP checks below
+	// never race its start.
+	listening := &core.Probe{ProbeHandler: core.ProbeHandler{TCPSocket: &core.TCPSocketAction{Port: intstr.FromInt(8080)}}, PeriodSeconds: 1}
+	web := pod("web", core.Container{Name: "app", Image: testServerImage, ImagePullPolicy: core.PullNever, ReadinessProbe: listening})
 	e.create(t, web)
 	// victim's container is killed while containerd is down.
 	victim := pod("victim", core.Container{Name: "app", Image: testServerImage, ImagePullPolicy: core.PullNever, Args: []string{"sleep", "3600"}})
@@ -161,7 +163,7 @@ func TestContainerdRestartE2E(t *testing.T) {
 		}
 	})
 	t.Run("new pod starts", func(t *testing.T) {
-		e.create(t, pod("fresh", core.Container{Name: "app", Image: testServerImage, ImagePullPolicy: core.PullNever}))
+		e.create(t, pod("fresh", core.Container{Name: "app", Image: testServerImage, ImagePullPolicy: core.PullNever, ReadinessProbe: listening}))
 		p := e.waitPod(t, "fresh", "Ready", ready)
 		ip, err := netip.ParseAddr(p.Status.PodIP)
 		if err != nil || !subnet.Contains(ip) || p.Status.PodIP == before.Status.PodIP {
