@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/internal/jsonraw"
 	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 )
@@ -129,8 +131,7 @@ func (s *Scheme) DecodeInto(data []byte, obj any, strict bool) error {
 	if err != nil {
 		return err
 	}
-	var tm meta.TypeMeta
-	_ = json.Unmarshal(js, &tm) // an unreadable document fails below
+	tm := peekTypeMeta(js) // an unreadable document fails below
 	var gvk meta.GroupVersionKind
 	if want, err := s.gvkOf(obj); err == nil {
 		gvk = want
@@ -164,6 +165,37 @@ func (s *Scheme) unmarshal(js []byte, obj any, gvk meta.GroupVersionKind, strict
 		return &StrictError{Problems: problems}
 	}
 	return nil
+}
+
+// peekTypeMeta reads apiVersion and kind from the top level of a JSON
+// object without decoding the rest: what json.Unmarshal into a TypeMeta
+// gives (keys matched case-insensitively, the last one winning), at the
+// cost of a scan.
+func peekTypeMeta(js []byte) meta.TypeMeta {
+	var tm meta.TypeMeta
+	_ = jsonraw.Members(js, func(key, value []byte) error {
+		if len(value) == 0 || value[0] != '"' {
+			return nil
+		}
+		k, err := jsonraw.Key(key)
+		if err != nil {
+			return nil
+		}
+		var dst *string
+		switch {
+		case strings.EqualFold(k, "apiVersion"):
+			dst = &tm.APIVersion
+		case strings.EqualFold(k, "kind"):
+			dst = &tm.Kind
+		default:
+			return nil
+		}
+		if v, err := jsonraw.Key(value); err == nil {
+			*dst = v
+		}
+		return nil
+	})
+	return tm
 }
 
 func describe(gvk meta.GroupVersionKind, obj any) string {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/longshore/longshore/internal/jsonraw"
 )
 
 // ErrStrict is matched (errors.Is) by every *StrictError.
@@ -265,10 +267,12 @@ func (w *walker) object(member func(key []byte) (reflect.Type, bool)) error {
 	}
 }
 
-// keySet holds the keys of one object: a slice while small, a map beyond.
+// keySet holds the keys of one object: an array while small (no
+// allocation), a map beyond.
 type keySet struct {
-	list [][]byte
-	m    map[string]struct{}
+	small [16][]byte
+	n     int
+	m     map[string]struct{}
 }
 
 // add adds key and reports whether it was already present.
@@ -280,19 +284,21 @@ func (k *keySet) add(key []byte) bool {
 		k.m[string(key)] = struct{}{}
 		return false
 	}
-	for _, e := range k.list {
+	for _, e := range k.small[:k.n] {
 		if bytes.Equal(e, key) {
 			return true
 		}
 	}
-	k.list = append(k.list, key)
-	if len(k.list) > 16 {
-		k.m = make(map[string]struct{}, 2*len(k.list))
-		for _, e := range k.list {
-			k.m[string(e)] = struct{}{}
-		}
-		k.list = nil
+	if k.n < len(k.small) {
+		k.small[k.n] = key
+		k.n++
+		return false
 	}
+	k.m = make(map[string]struct{}, 2*len(k.small)+1)
+	for _, e := range k.small {
+		k.m[string(e)] = struct{}{}
+	}
+	k.m[string(key)] = struct{}{}
 	return false
 }
 
@@ -326,42 +332,10 @@ func (w *walker) str() ([]byte, error) {
 
 // skip passes over one value.
 func (w *walker) skip() error {
-	c, err := w.peek()
+	end, err := jsonraw.Skip(w.data, w.pos)
 	if err != nil {
 		return err
 	}
-	switch c {
-	case '"':
-		_, err := w.str()
-		return err
-	case '{', '[':
-		depth := 0
-		for w.pos < len(w.data) {
-			switch w.data[w.pos] {
-			case '"':
-				if _, err := w.str(); err != nil {
-					return err
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					w.pos++
-					return nil
-				}
-			}
-			w.pos++
-		}
-		return errTruncated
-	}
-	for w.pos < len(w.data) {
-		switch w.data[w.pos] {
-		case ',', '}', ']', ' ', '\t', '\r', '\n':
-			return nil
-		}
-		w.pos++
-	}
+	w.pos = end
 	return nil
 }

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -365,6 +366,10 @@ type updateParams struct {
 	metadataOnly bool
 	dryRun       bool
 	user         *authn.User
+	// readOnlyCur: the update function only reads the current object (a
+	// patch works on its encoding), so it gets the cache's shared copy and
+	// the private copy serves as the old object: one deep copy, not two.
+	readOnlyCur bool
 }
 
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, info *RequestInfo, res *resource, subresource string) error {
@@ -407,14 +412,27 @@ var errCreateOnUpdate = errors.New("create on update")
 // is checked against the stored resourceVersion, carried status/spec over,
 // admitted and validated, and written with compare-and-swap.
 func (s *Server) updateObject(ctx context.Context, res *resource, namespace, name string, fn func(cur meta.Object) (meta.Object, error), p updateParams) (*storage.Entry, bool, error) {
+	return s.updateObjectEntry(ctx, res, namespace, name, func(_ *storage.Entry, cur meta.Object) (meta.Object, error) { return fn(cur) }, p)
+}
+
+// updateObjectEntry is updateObject with a function that also sees the
+// current version's cache entry (nil when the update creates the object).
+func (s *Server) updateObjectEntry(ctx context.Context, res *resource, namespace, name string, fn func(e *storage.Entry, cur meta.Object) (meta.Object, error), p updateParams) (*storage.Entry, bool, error) {
 	key := res.key(namespace, name)
 	var deleteAfter bool
 	var serviceBefore, serviceAfter *core.Service
 	var serviceClaims []string // newly claimed service addresses, over all attempts
-	e, err := res.store.Update(ctx, key, func(cur meta.Object) (meta.Object, error) {
+	e, err := res.store.UpdateEntry(ctx, key, func(ce *storage.Entry, cur meta.Object) (meta.Object, error) {
 		serviceBefore, serviceAfter = nil, nil
-		old := cur.DeepCopyObject()
-		obj, err := fn(cur)
+		var old, obj meta.Object
+		var err error
+		if p.readOnlyCur && ce != nil {
+			old = cur
+			obj, err = fn(ce, ce.Object)
+		} else {
+			old = cur.DeepCopyObject()
+			obj, err = fn(ce, cur)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -491,7 +509,7 @@ func (s *Server) updateObject(ctx context.Context, res *resource, namespace, nam
 	if err != nil {
 		s.alloc.releaseKeys(ctx, namespace+"/"+name, serviceClaims)
 		if errors.Is(err, store.ErrNotFound) && p.subresource == "" && res.strategy.AllowCreateOnUpdate {
-			obj, ferr := fn(res.kind.New())
+			obj, ferr := fn(nil, res.kind.New())
 			if ferr != nil {
 				return nil, false, ferr
 			}
@@ -524,10 +542,16 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, info *Reque
 	user, _ := authn.UserFrom(r.Context())
 	validation := r.URL.Query().Get("fieldValidation")
 	var warnings []string
-	e, _, err := s.updateObject(r.Context(), res, info.Namespace, info.Name, func(cur meta.Object) (meta.Object, error) {
-		curJSON, err := json.Marshal(cur)
-		if err != nil {
-			return nil, apierror.NewInternal(err)
+	e, _, err := s.updateObjectEntry(r.Context(), res, info.Namespace, info.Name, func(ce *storage.Entry, cur meta.Object) (meta.Object, error) {
+		// The cache entry's JSON is cur's encoding: no need to encode cur.
+		var curJSON []byte
+		if ce != nil {
+			curJSON = ce.JSON
+		} else {
+			var err error
+			if curJSON, err = json.Marshal(cur); err != nil {
+				return nil, apierror.NewInternal(err)
+			}
 		}
 		patched, err := applyPatch(pt, curJSON, body, cur)
 		if err != nil {
@@ -543,7 +567,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, info *Reque
 			return nil, apierror.NewBadRequest("the name of the object cannot be changed by a patch")
 		}
 		return obj, nil
-	}, updateParams{subresource: subresource, dryRun: dryRun(r), user: user})
+	}, updateParams{subresource: subresource, dryRun: dryRun(r), user: user, readOnlyCur: true})
 	if err != nil {
 		return err
 	}
@@ -822,10 +846,15 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var buf bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead) // one allocation, none to grow
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, apierror.NewBadRequest(fmt.Sprintf("reading request body: %v", err))
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > limit {
 		return nil, apierror.NewRequestEntityTooLarge(fmt.Sprintf("the request body is larger than %d bytes", limit))
 	}
@@ -861,7 +890,7 @@ func (s *Server) decodeBody(r *http.Request, res *resource) (meta.Object, []stri
 // directive: Strict fails on unknown or duplicate fields (kubectl asks for
 // it), Warn (the default) returns them as warnings, Ignore drops them.
 func (s *Server) decodeStrict(data []byte, obj meta.Object, validation string, res *resource) ([]string, error) {
-	if len(strings.TrimSpace(string(data))) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, apierror.NewBadRequest("the request body is empty")
 	}
 	switch validation {
@@ -1000,7 +1029,8 @@ func deepEqualOutsideMeta(a, b meta.Object) bool {
 		if !f.IsExported() {
 			return false // not comparable through Interface; let specEqual decide
 		}
-		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+		// Through pointers: boxing a field's value would copy it to the heap.
+		if !reflect.DeepEqual(va.Field(i).Addr().Interface(), vb.Field(i).Addr().Interface()) {
 			return false
 		}
 	}

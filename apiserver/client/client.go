@@ -250,7 +250,12 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 			}
 			return nil, fmt.Errorf("client: %s %s: %w", r.Method, r.Path, err)
 		}
-		data, err := io.ReadAll(resp.Body)
+		var buf bytes.Buffer
+		if n := resp.ContentLength; n > 0 && n < 64<<20 {
+			buf.Grow(int(n) + bytes.MinRead) // one allocation, none to grow
+		}
+		_, err = buf.ReadFrom(resp.Body)
+		data := buf.Bytes()
 		resp.Body.Close()
 		if err != nil {
 			return nil, fmt.Errorf("client: reading %s %s: %w", r.Method, r.Path, err)

@@ -32,5 +32,5 @@ func ExampleStrategic() {
 	fmt.Println(string(out))
 	// Output:
 	// {"spec":{"containers":[{"image":"nginx:2","name":"web"},{"image":"busybox","name":"log"}]}}
-	// {"spec":{"containers":[{"image":"nginx:2","name":"web"}]}}
+	// {"spec":{"containers":[{"name":"web","image":"nginx:2"}]}}
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/longshore/longshore/internal/jsonraw"
 )
 
 // Content types of the patch formats.
@@ -35,42 +37,159 @@ func decode(data []byte) (any, error) {
 	if err := d.Decode(&v); err != nil {
 		return nil, err
 	}
-	if d.More() {
+	if jsonraw.SkipSpace(data, int(d.InputOffset())) != len(data) {
 		return nil, errors.New("trailing data after JSON value")
 	}
 	return v, nil
 }
 
-// Merge applies an RFC 7386 JSON merge patch to doc.
-func Merge(doc, patch []byte) ([]byte, error) {
-	p, err := decode(patch)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+// syntaxError describes why data, which json.Valid rejected, is not JSON.
+func syntaxError(data []byte) error {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
 	}
-	d, err := decode(doc)
-	if err != nil {
-		return nil, fmt.Errorf("document: %v", err)
-	}
-	return json.Marshal(mergeValue(d, p))
+	return errors.New("malformed JSON")
 }
 
-func mergeValue(doc, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
+// Merge applies an RFC 7386 JSON merge patch to doc.
+//
+// It works on the JSON text: members the patch does not touch are copied
+// byte for byte (numbers stay exact, order is kept) and only the objects
+// the patch reaches are taken apart, so patching one annotation of a large
+// object costs about a copy of it, not a decode and an encode.
+func Merge(doc, patch []byte) ([]byte, error) {
+	if !json.Valid(patch) {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, syntaxError(patch))
 	}
-	dm, ok := doc.(map[string]any)
-	if !ok {
-		dm = map[string]any{}
+	if !json.Valid(doc) {
+		return nil, fmt.Errorf("document: %v", syntaxError(doc))
 	}
-	for k, pv := range pm {
-		if pv == nil {
-			delete(dm, k)
+	return mergeRaw(make([]byte, 0, len(doc)+len(patch)), doc, patch)
+}
+
+// member is one member of a JSON object: its key as written (quoted), the
+// key's name (unescaped) and its value.
+type member struct {
+	raw, name, value []byte
+}
+
+// object is the members of a JSON object, with an index by name once there
+// are enough of them for a linear search to cost more than a map.
+type object struct {
+	ms    []member
+	index map[string]int
+}
+
+const linearMembers = 16
+
+func (o *object) find(name []byte) int {
+	if o.index != nil {
+		if i, ok := o.index[string(name)]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range o.ms {
+		if bytes.Equal(o.ms[i].name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// members returns the members of obj; a repeated key keeps its first
+// position and its last value, as decoding into a map would.
+func members(obj []byte) (*object, error) {
+	o := &object{}
+	err := jsonraw.Members(obj, func(key, value []byte) error {
+		name := key[1 : len(key)-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			k, err := jsonraw.Key(key)
+			if err != nil {
+				return err
+			}
+			name = []byte(k)
+		}
+		if i := o.find(name); i >= 0 {
+			o.ms[i].value = value
+			return nil
+		}
+		o.ms = append(o.ms, member{raw: key, name: name, value: value})
+		if o.index != nil {
+			o.index[string(name)] = len(o.ms) - 1
+		} else if len(o.ms) > linearMembers {
+			o.index = make(map[string]int, 2*len(o.ms))
+			for i := range o.ms {
+				o.index[string(o.ms[i].name)] = i
+			}
+		}
+		return nil
+	})
+	return o, err
+}
+
+// mergeRaw appends to dst the result of merging patch into doc (both valid
+// JSON): RFC 7386's MergePatch on text.
+func mergeRaw(dst, doc, patch []byte) ([]byte, error) {
+	if !jsonraw.IsObject(patch) {
+		return append(dst, bytes.TrimSpace(patch)...), nil
+	}
+	pm, err := members(patch)
+	if err != nil {
+		return nil, err
+	}
+	dm := &object{}
+	if jsonraw.IsObject(doc) {
+		if dm, err = members(doc); err != nil {
+			return nil, err
+		}
+	}
+	used := make([]bool, len(pm.ms))
+	dst = append(dst, '{')
+	first := true
+	put := func(key, value []byte, doc []byte, merge bool) error {
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, key...)
+		dst = append(dst, ':')
+		if !merge {
+			dst = append(dst, value...)
+			return nil
+		}
+		var err error
+		dst, err = mergeRaw(dst, doc, value)
+		return err
+	}
+	for _, d := range dm.ms {
+		i := pm.find(d.name)
+		if i < 0 {
+			if err := put(d.raw, d.value, nil, false); err != nil {
+				return nil, err
+			}
 			continue
 		}
-		dm[k] = mergeValue(dm[k], pv)
+		used[i] = true
+		if jsonraw.IsNull(pm.ms[i].value) {
+			continue
+		}
+		if err := put(d.raw, pm.ms[i].value, d.value, true); err != nil {
+			return nil, err
+		}
 	}
-	return dm
+	for i, p := range pm.ms {
+		if used[i] || jsonraw.IsNull(p.value) {
+			continue
+		}
+		// A new member: MergePatch({}, value), which drops the nulls of
+		// nested objects.
+		if err := put(p.raw, p.value, nil, true); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 // operation is one RFC 6902 operation.

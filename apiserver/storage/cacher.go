@@ -1,12 +1,14 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/google/btree"
 
 	"github.com/longshore/longshore/api/meta"
+	"github.com/longshore/longshore/internal/jsonraw"
 	"github.com/longshore/longshore/store"
 )
 
@@ -116,6 +119,25 @@ type Cacher struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 	leases    leaseCache
+
+	// Objects this server writes, handed to the cache so that it need not
+	// decode what the writer already has (see pend and handOff).
+	hmu       sync.Mutex
+	pending   map[string]*pendingWrite // by key: writes in flight
+	handoff   map[string]*Entry        // by key: writes done, events not yet seen
+	handoffRV int64                    // the cache has looked for handoffs up to here
+}
+
+// pendingWrite is a write in flight: the object, its encoding without
+// resourceVersion and the bytes sent to the store. When the cache sees a
+// put of exactly those bytes it builds the entry from them (entry), and the
+// writer returns that entry.
+type pendingWrite struct {
+	r             *Resource
+	key           string
+	obj           meta.Object
+	plain, stored []byte
+	entry         *Entry // set by the cache, under hmu
 }
 
 // NewCacher returns a Cacher over st. Register resources, then call Run.
@@ -128,6 +150,8 @@ func NewCacher(st store.Store, opts *Options) *Cacher {
 		rvChanged: make(chan struct{}),
 		resources: make(map[string]*Resource),
 		ready:     make(chan struct{}),
+		pending:   make(map[string]*pendingWrite),
+		handoff:   make(map[string]*Entry),
 	}
 }
 
@@ -249,6 +273,10 @@ func (c *Cacher) syncOnce(ctx context.Context) error {
 	for p, r := range c.resources {
 		r.reset(fresh[p], cur)
 	}
+	c.hmu.Lock()
+	clear(c.handoff)
+	c.handoffRV = cur
+	c.hmu.Unlock()
 	c.setRVLocked(cur)
 	c.synced = true
 	c.mu.Unlock()
@@ -269,11 +297,16 @@ func (c *Cacher) syncOnce(ctx context.Context) error {
 func (c *Cacher) apply(ev store.Event) {
 	var r *Resource
 	var decoded *Entry
+	handed := c.takeHandoff(ev)
 	if ev.Type == store.EventPut {
 		c.mu.RLock()
 		r = c.resourceForLocked(ev.KV.Key)
 		c.mu.RUnlock()
-		if r != nil {
+		switch {
+		case r == nil:
+		case handed != nil && handed.ModRevision == ev.KV.ModRevision:
+			decoded = handed
+		default:
 			// On an error, applyLocked decodes again and reports it.
 			decoded, _ = r.decode(&ev.KV, ev.KV.ModRevision)
 		}
@@ -289,6 +322,84 @@ func (c *Cacher) apply(ev store.Event) {
 		}
 	}
 	c.setRVLocked(ev.Revision)
+}
+
+// pend registers a write about to be sent to the store, so that the cache,
+// if it sees the write's event before the writer is back, builds the entry
+// from the writer's object instead of decoding the stored bytes (a JSON
+// decode and encode per write). It returns nil when another write of the
+// key is in flight (the store lets one of them win; the other's event, if
+// any, is decoded).
+func (c *Cacher) pend(r *Resource, key string, obj meta.Object, plain, stored []byte) *pendingWrite {
+	c.hmu.Lock()
+	defer c.hmu.Unlock()
+	if _, busy := c.pending[key]; busy {
+		return nil
+	}
+	p := &pendingWrite{r: r, key: key, obj: obj, plain: plain, stored: stored}
+	c.pending[key] = p
+	return p
+}
+
+// settle ends the pending write p. If the write succeeded (rev > 0) and
+// the cache has already built its entry, that entry is returned; otherwise
+// build is called (under the handoff lock, so the cache cannot take the
+// object meanwhile) and, for a successful write whose event the cache has
+// not seen yet, its result is handed off for the event to take.
+func (c *Cacher) settle(p *pendingWrite, rev int64, build func() (*Entry, error)) (*Entry, error) {
+	c.hmu.Lock()
+	defer c.hmu.Unlock()
+	if p != nil {
+		if c.pending[p.key] == p {
+			delete(c.pending, p.key)
+		}
+		if p.entry != nil && rev > 0 && p.entry.ModRevision == rev {
+			return p.entry, nil
+		}
+	}
+	if rev <= 0 {
+		return nil, nil
+	}
+	e, err := build()
+	if err != nil {
+		return nil, err
+	}
+	if e.ModRevision > c.handoffRV {
+		c.handoff[e.Key] = e
+	}
+	return e, nil
+}
+
+// takeHandoff returns the entry this server's writer has for ev, if any:
+// one built from a pending write of exactly ev's bytes, or one handed off
+// for ev's revision. It records that handoffs up to ev's revision are no
+// longer wanted.
+func (c *Cacher) takeHandoff(ev store.Event) *Entry {
+	c.hmu.Lock()
+	defer c.hmu.Unlock()
+	c.handoffRV = max(c.handoffRV, ev.Revision)
+	if ev.Type == store.EventProgress {
+		return nil
+	}
+	if ev.Type == store.EventPut {
+		if p, ok := c.pending[ev.KV.Key]; ok && p.entry == nil && bytes.Equal(p.stored, ev.KV.Value) {
+			e, err := p.r.entry(p.key, p.obj, ev.KV.ModRevision, p.plain)
+			if err == nil {
+				p.entry = e
+				delete(c.pending, p.key)
+				return e
+			}
+		}
+	}
+	if len(c.handoff) == 0 {
+		return nil
+	}
+	e, ok := c.handoff[ev.KV.Key]
+	if !ok || e.ModRevision > ev.KV.ModRevision {
+		return nil
+	}
+	delete(c.handoff, ev.KV.Key)
+	return e
 }
 
 func (c *Cacher) setRVLocked(rv int64) {
@@ -467,11 +578,15 @@ func (r *Resource) applyLocked(ev store.Event, decoded *Entry) {
 		}
 		r.items.Delete(prev)
 		obj := prev.Object.DeepCopyObject()
-		obj.GetObjectMeta().ResourceVersion = formatRV(ev.Revision)
-		raw, err := json.Marshal(obj)
-		if err != nil {
-			r.c.log.Error("encode deleted object", "key", ev.KV.Key, "err", err)
-			return
+		rv := formatRV(ev.Revision)
+		obj.GetObjectMeta().ResourceVersion = rv
+		raw, ok := setResourceVersion(prev.JSON, rv)
+		if !ok {
+			var err error
+			if raw, err = json.Marshal(obj); err != nil {
+				r.c.log.Error("encode deleted object", "key", ev.KV.Key, "err", err)
+				return
+			}
 		}
 		out = &Event{Type: meta.Deleted, Revision: ev.Revision, Prev: prev,
 			Object: &Entry{Key: prev.Key, Object: obj, JSON: raw, ModRevision: ev.Revision}}
@@ -537,4 +652,77 @@ func (r *Resource) seqAfterRVLocked(rv int64) int64 {
 	return r.seq - int64(r.n) + int64(i)
 }
 
-func formatRV(rv int64) string { return fmt.Sprint(rv) }
+func formatRV(rv int64) string { return strconv.FormatInt(rv, 10) }
+
+// errStop ends a jsonraw.Members walk early.
+var errStop = errors.New("stop")
+
+// setResourceVersion returns a copy of the JSON encoding of an object with
+// metadata.resourceVersion set to rv (replaced if present, else added), or
+// false if data has no metadata object. Objects are written to the store
+// without their resourceVersion (it is the store's revision), so this turns
+// the stored bytes of a write into what clients are served without an
+// encode.
+func setResourceVersion(data []byte, rv string) ([]byte, bool) {
+	var md []byte
+	err := jsonraw.Members(data, func(key, value []byte) error {
+		if string(key) == `"metadata"` && jsonraw.IsObject(value) {
+			md = value
+			return errStop
+		}
+		return nil
+	})
+	if !errors.Is(err, errStop) {
+		return nil, false
+	}
+	mdAt := offset(data, md)
+	var old []byte
+	insertAt := len(md) - 1 // before metadata's '}' unless a later field comes first
+	empty := true
+	err = jsonraw.Members(md, func(key, value []byte) error {
+		empty = false
+		switch string(key) {
+		case `"resourceVersion"`:
+			old = value
+			return errStop
+		case `"name"`, `"generateName"`, `"namespace"`, `"selfLink"`, `"uid"`:
+			// ObjectMeta's fields before resourceVersion.
+		default:
+			if insertAt == len(md)-1 {
+				insertAt = offset(md, key)
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, false
+	}
+	out := make([]byte, 0, len(data)+len(rv)+len(`,"resourceVersion":""`))
+	if old != nil {
+		at := mdAt + offset(md, old)
+		out = append(out, data[:at]...)
+		out = strconv.AppendQuote(out, rv)
+		return append(out, data[at+len(old):]...), true
+	}
+	// Where encoding/json puts it for ObjectMeta, so that the result is
+	// the bytes an encode would give.
+	at := mdAt + insertAt
+	out = append(out, data[:at]...)
+	if insertAt == len(md)-1 {
+		if !empty {
+			out = append(out, ',')
+		}
+		out = append(out, `"resourceVersion":`...)
+		out = strconv.AppendQuote(out, rv)
+	} else {
+		out = append(out, `"resourceVersion":`...)
+		out = strconv.AppendQuote(out, rv)
+		out = append(out, ',')
+	}
+	return append(out, data[at:]...), true
+}
+
+// offset returns where sub, a sub-slice of b, starts in b.
+func offset(b, sub []byte) int {
+	return cap(b) - cap(sub)
+}

@@ -278,12 +278,12 @@ func (r *Resource) Create(ctx context.Context, key string, obj meta.Object, opts
 	if m.ResourceVersion != "" {
 		return nil, fmt.Errorf("%w: resourceVersion should not be set on objects to be created", ErrInvalid)
 	}
-	data, err := r.encode(key, obj)
+	plain, data, err := r.encode(key, obj)
 	if err != nil {
 		return nil, err
 	}
 	if opts.DryRun {
-		return r.entry(key, obj, 0)
+		return r.entry(key, obj, 0, nil)
 	}
 	var lease store.LeaseID
 	if opts.TTL > 0 {
@@ -291,20 +291,38 @@ func (r *Resource) Create(ctx context.Context, key string, obj meta.Object, opts
 			return nil, err
 		}
 	}
+	p := r.c.pend(r, key, obj, plain, data)
 	kv, err := r.c.st.Create(ctx, key, data, lease)
 	if err != nil {
+		r.c.settle(p, 0, nil)
 		return nil, fmt.Errorf("create %s: %w", key, err)
 	}
-	return r.entry(key, obj, kv.ModRevision)
+	return r.written(p, key, obj, kv.ModRevision, plain)
 }
 
-// entry builds the Entry of obj written at rev (0 for a dry run).
-func (r *Resource) entry(key string, obj meta.Object, rev int64) (*Entry, error) {
+// written returns the entry of obj, just written at rev with the encoding
+// plain (before any transformer): the one the cache built if it has seen
+// the write already, else a new one, handed to the cache for the write's
+// event.
+func (r *Resource) written(p *pendingWrite, key string, obj meta.Object, rev int64, plain []byte) (*Entry, error) {
+	return r.c.settle(p, rev, func() (*Entry, error) { return r.entry(key, obj, rev, plain) })
+}
+
+// entry builds the Entry of obj written at rev (0 for a dry run). plain, if
+// set, is obj's encoding without resourceVersion (what encode returned):
+// the entry's JSON is then that with the resourceVersion written in,
+// instead of a second encode.
+func (r *Resource) entry(key string, obj meta.Object, rev int64, plain []byte) (*Entry, error) {
 	if rev > 0 {
 		obj.GetObjectMeta().ResourceVersion = formatRV(rev)
 	}
 	if r.cfg.GVK.Kind != "" {
 		obj.GetTypeMeta().SetGroupVersionKind(r.cfg.GVK)
+	}
+	if plain != nil && rev > 0 {
+		if raw, ok := setResourceVersion(plain, obj.GetObjectMeta().ResourceVersion); ok {
+			return &Entry{Key: key, Object: obj, JSON: raw, ModRevision: rev}, nil
+		}
 	}
 	raw, err := json.Marshal(obj)
 	if err != nil {
@@ -313,26 +331,28 @@ func (r *Resource) entry(key string, obj meta.Object, rev int64) (*Entry, error)
 	return &Entry{Key: key, Object: obj, JSON: raw, ModRevision: rev}, nil
 }
 
-// encode returns the bytes to store for obj (without its resourceVersion,
-// which is the store's mod revision).
-func (r *Resource) encode(key string, obj meta.Object) ([]byte, error) {
+// encode returns the encoding of obj without its resourceVersion (which is
+// the store's mod revision) and the bytes to store, the same unless a
+// Transformer is set.
+func (r *Resource) encode(key string, obj meta.Object) (plain, stored []byte, err error) {
 	m := obj.GetObjectMeta()
 	rv := m.ResourceVersion
 	m.ResourceVersion = ""
 	if r.cfg.GVK.Kind != "" {
 		obj.GetTypeMeta().SetGroupVersionKind(r.cfg.GVK)
 	}
-	data, err := json.Marshal(obj)
+	plain, err = json.Marshal(obj)
 	m.ResourceVersion = rv
 	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", key, err)
+		return nil, nil, fmt.Errorf("encode %s: %w", key, err)
 	}
+	stored = plain
 	if r.cfg.Transformer != nil {
-		if data, err = r.cfg.Transformer.ToStorage(key, data); err != nil {
-			return nil, fmt.Errorf("transform %s: %w", key, err)
+		if stored, err = r.cfg.Transformer.ToStorage(key, plain); err != nil {
+			return nil, nil, fmt.Errorf("transform %s: %w", key, err)
 		}
 	}
-	return data, nil
+	return plain, stored, nil
 }
 
 // UpdateFunc computes the new object from the current one. current is a
@@ -344,6 +364,16 @@ type UpdateFunc func(current meta.Object) (meta.Object, error)
 // compare-and-swap on its revision, retrying from a fresh read when another
 // writer got there first. An update that changes nothing is not written.
 func (r *Resource) Update(ctx context.Context, key string, fn UpdateFunc, dryRun bool) (*Entry, error) {
+	return r.UpdateEntry(ctx, key, func(_ *Entry, current meta.Object) (meta.Object, error) { return fn(current) }, dryRun)
+}
+
+// UpdateEntryFunc is an UpdateFunc that also sees the current version's
+// entry (shared and read-only; its JSON is the encoding of current before
+// any change), for updates that work on the encoding, such as patches.
+type UpdateEntryFunc func(cur *Entry, current meta.Object) (meta.Object, error)
+
+// UpdateEntry is Update with an UpdateEntryFunc.
+func (r *Resource) UpdateEntry(ctx context.Context, key string, fn UpdateEntryFunc, dryRun bool) (*Entry, error) {
 	for attempt := 0; ; attempt++ {
 		kv, err := r.c.st.Get(ctx, key, store.GetOptions{})
 		if err != nil {
@@ -353,11 +383,11 @@ func (r *Resource) Update(ctx context.Context, key string, fn UpdateFunc, dryRun
 		if err != nil {
 			return nil, err
 		}
-		next, err := fn(private)
+		next, err := fn(cur, private)
 		if err != nil {
 			return nil, err
 		}
-		data, err := r.encode(key, next)
+		plain, data, err := r.encode(key, next)
 		if err != nil {
 			return nil, err
 		}
@@ -365,16 +395,20 @@ func (r *Resource) Update(ctx context.Context, key string, fn UpdateFunc, dryRun
 			return cur, nil
 		}
 		if dryRun {
-			return r.entry(key, next, 0)
+			return r.entry(key, next, 0, nil)
 		}
+		p := r.c.pend(r, key, next, plain, data)
 		nkv, err := r.c.st.Update(ctx, key, data, kv.ModRevision)
+		if err != nil {
+			r.c.settle(p, 0, nil)
+		}
 		if errors.Is(err, store.ErrConflict) && attempt < 100 {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("update %s: %w", key, err)
 		}
-		return r.entry(key, next, nkv.ModRevision)
+		return r.written(p, key, next, nkv.ModRevision, plain)
 	}
 }
 
@@ -406,7 +440,7 @@ func (r *Resource) Delete(ctx context.Context, key string, check func(current me
 		if err != nil {
 			return nil, fmt.Errorf("delete %s: %w", key, err)
 		}
-		return r.entry(key, private, rev)
+		return r.entry(key, private, rev, nil)
 	}
 }
 

@@ -58,6 +58,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,6 +95,7 @@ type config struct {
 	timeout     time.Duration
 	cpuprofile  string
 	memprofile  string
+	trace       string
 }
 
 var allWorkloads = []string{"create", "update", "paced", "list", "memory", "watch"}
@@ -120,6 +122,7 @@ func main() {
 	flag.DurationVar(&c.timeout, "timeout", 3*time.Minute, "time limit per workload")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.StringVar(&c.memprofile, "memprofile", "", "write a heap profile to this file at the memory workload")
+	flag.StringVar(&c.trace, "trace", "", "write an execution trace of the workloads (after the server starts) to this file")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "apibench:", err)
@@ -213,6 +216,17 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 
 	fmt.Fprintf(out, "apibench: %s\n", strings.Join(os.Args, " "))
 	fmt.Fprintf(out, "server: %s, store/bolt with fsync, GOMAXPROCS=%d, load average %s\n", b.transport(), runtime.GOMAXPROCS(0), loadavg())
+	if c.trace != "" {
+		f, err := os.Create(c.trace)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
+	}
 	var rows []row
 	for _, w := range workloads {
 		wctx, wcancel := context.WithTimeout(ctx, c.timeout)
