@@ -327,6 +327,32 @@ func TestErrorsAndLimits(t *testing.T) {
 	if code := ts.do(t, "POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Ignore", "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"s"},"bogus":1}`, nil); code != 201 {
 		t.Fatalf("fieldValidation=Ignore: %d", code)
 	}
+	// Patches: unknown and duplicate fields of the result, whatever the
+	// patch type (a merge patch's are checked on the patch itself).
+	for _, tc := range []struct{ ct, body, field string }{
+		{"application/merge-patch+json", `{"data":{"k":"v"},"bogus":1}`, "bogus"},
+		{"application/merge-patch+json", `{"metadata":{"labelz":{"a":"b"}}}`, "metadata.labelz"},
+		{"application/merge-patch+json", `{"data":{"k":"v"},"data":{"k":"w"}}`, "duplicate field"},
+		{"application/strategic-merge-patch+json", `{"data":{"k":"v"},"bogus":1}`, "bogus"},
+		{"application/json-patch+json", `[{"op":"add","path":"/bogus","value":1}]`, "bogus"},
+	} {
+		if code := ts.do(t, "PATCH", "/api/v1/namespaces/default/configmaps/warned?fieldValidation=Strict", tc.ct, tc.body, &st); code != 400 || !strings.Contains(st.Message, tc.field) {
+			t.Fatalf("strict %s %s: %d %q", tc.ct, tc.body, code, st.Message)
+		}
+		req, _ := http.NewRequest("PATCH", ts.URL+"/api/v1/namespaces/default/configmaps/warned", strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", tc.ct)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Warning"), tc.field) {
+			t.Fatalf("warn %s %s: %d warning %q", tc.ct, tc.body, resp.StatusCode, resp.Header.Get("Warning"))
+		}
+	}
+	if code := ts.do(t, "PATCH", "/api/v1/namespaces/default/configmaps/warned?fieldValidation=Strict", "application/merge-patch+json", `{"data":{"k":"ok"}}`, nil); code != 200 {
+		t.Fatalf("clean strict merge patch: %d", code)
+	}
 	if code := ts.do(t, "POST", "/api/v1/namespaces/default/configmaps", "text/plain", `x`, &st); code != 415 {
 		t.Fatalf("unsupported media type: %d", code)
 	}
