@@ -475,6 +475,7 @@ func (b *bench) paced(ctx context.Context) ([]row, error) {
 	var errs int
 	var firstErr error
 	var wg sync.WaitGroup
+	st0 := b.db.Stats()
 	start := time.Now().Add(50 * time.Millisecond)
 	for ci := range b.clients {
 		wg.Go(func() {
@@ -514,9 +515,11 @@ func (b *bench) paced(ctx context.Context) ([]row, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	st1 := b.db.Stats()
 	rs := []row{
 		{name: "paced merge patches", ops: len(lat), errs: errs, elapsed: elapsed, lat: lat, goal: 25 * time.Millisecond,
-			note: fmt.Sprintf("%d/s for %s over %d clients, latency from the scheduled start", b.cfg.rate, b.cfg.duration, nc)},
+			note: fmt.Sprintf("%d/s for %s over %d clients, latency from the scheduled start; %.2f writes per commit",
+				b.cfg.rate, b.cfg.duration, nc, float64(st1.Writes-st0.Writes)/float64(max(1, st1.Commits-st0.Commits)))},
 		{name: "paced: each call", ops: len(calls), errs: errs, elapsed: elapsed, lat: calls, slo: sloMutating,
 			note: "the same writes, latency from the call's own start"},
 	}
