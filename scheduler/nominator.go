@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/scheduler/framework"
@@ -15,6 +16,9 @@ type nominator struct {
 	mu     sync.RWMutex
 	byNode map[string]map[string]*framework.PodInfo
 	nodeOf map[string]string
+	// pods is len(nodeOf), read without the lock: Filter asks once per
+	// node, and there is usually no nominated pod at all.
+	pods atomic.Int64
 }
 
 func newNominator() *nominator {
@@ -35,6 +39,7 @@ func (n *nominator) add(pod *core.Pod, node string) {
 	}
 	n.byNode[node][key] = pi
 	n.nodeOf[key] = node
+	n.pods.Store(int64(len(n.nodeOf)))
 }
 
 func (n *nominator) remove(pod *core.Pod) {
@@ -49,15 +54,24 @@ func (n *nominator) removeLocked(key string) {
 		return
 	}
 	delete(n.nodeOf, key)
+	n.pods.Store(int64(len(n.nodeOf)))
 	delete(n.byNode[node], key)
 	if len(n.byNode[node]) == 0 {
 		delete(n.byNode, node)
 	}
 }
 
+// empty reports whether no pod is nominated; a nomination made
+// concurrently may be missed, as it would be by a cycle started a moment
+// earlier.
+func (n *nominator) empty() bool { return n.pods.Load() == 0 }
+
 // competing returns the pods nominated to node with a priority at least
 // pod's, other than pod itself.
 func (n *nominator) competing(node string, pod *core.Pod) []*framework.PodInfo {
+	if n.empty() {
+		return nil
+	}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	var out []*framework.PodInfo
@@ -82,6 +96,9 @@ func priorityOf(p *core.Pod) int32 {
 // (they must fit together), then on the node as it is (affinity to a
 // nominated pod must not count).
 func (s *Scheduler) filter(ctx context.Context, fw *framework.Framework, state *framework.CycleState, pod *core.Pod, ni *framework.NodeInfo) *framework.Status {
+	if s.nominator.empty() {
+		return fw.RunFilterPlugins(ctx, state, pod, ni)
+	}
 	nominated := s.nominator.competing(ni.NodeName(), pod)
 	if len(nominated) == 0 {
 		return fw.RunFilterPlugins(ctx, state, pod, ni)

@@ -42,7 +42,14 @@ func TestFilterWithNominatedPods(t *testing.T) {
 			}
 		})
 	}
+	s.nominator.add(nominated, "n1") // nominated again: still one pod
+	if s.nominator.empty() || s.nominator.pods.Load() != 1 {
+		t.Errorf("nominated pods: %d", s.nominator.pods.Load())
+	}
 	s.nominator.remove(nominated)
+	if !s.nominator.empty() {
+		t.Error("nominator not empty after the removal")
+	}
 	if got := s.nominator.competing("n1", withPrio(cPod("low", "", "2"), 5)); len(got) != 0 {
 		t.Errorf("removed nomination still competes: %v", got)
 	}

@@ -741,16 +741,19 @@ func (s *Scheduler) schedulePod(ctx context.Context, fw *framework.Framework, st
 	if st := fw.RunPreScorePlugins(ctx, state, pod, feasible); !st.IsSuccess() {
 		return "", st.AsError()
 	}
-	scores, st := fw.RunScorePlugins(ctx, state, pod, feasible)
+	buf := totalsBufs.Get().(*framework.NodeScoreList)
+	defer totalsBufs.Put(buf)
+	scores, st := fw.RunScorePluginsTotals(ctx, state, pod, feasible, *buf)
+	*buf = scores
 	if !st.IsSuccess() {
 		return "", st.AsError()
 	}
 	best, seen := 0, 1
 	for i := 1; i < len(scores); i++ {
 		switch {
-		case scores[i].TotalScore > scores[best].TotalScore:
+		case scores[i].Score > scores[best].Score:
 			best, seen = i, 1
-		case scores[i].TotalScore == scores[best].TotalScore:
+		case scores[i].Score == scores[best].Score:
 			seen++
 			if rand.IntN(seen) == 0 {
 				best = i
@@ -759,6 +762,10 @@ func (s *Scheduler) schedulePod(ctx context.Context, fw *framework.Framework, st
 	}
 	return scores[best].Name, nil
 }
+
+// totalsBufs hold the nodes' total scores of a cycle, reused by the
+// next.
+var totalsBufs = sync.Pool{New: func() any { return new(framework.NodeScoreList) }}
 
 func (s *Scheduler) findFeasible(ctx context.Context, fw *framework.Framework, state *framework.CycleState, pod *core.Pod, nodes []*framework.NodeInfo) ([]*framework.NodeInfo, framework.NodeToStatusMap, error) {
 	statuses := framework.NodeToStatusMap{}

@@ -56,7 +56,9 @@
 // claims and volumes (VolumeBinding) and the services, replica sets and
 // stateful sets (default topology spreading). The scheduler's cache
 // refreshes it in place between cycles; NewSnapshot builds one from
-// lists for tests and simulations.
+// lists for tests and simulations. It also keeps, for the queries plugins
+// make (DomainCounter), the matching pods per topology domain, updated as
+// pods move rather than recounted every cycle.
 //
 // # Running a profile
 //

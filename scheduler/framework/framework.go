@@ -67,6 +67,9 @@ type Framework struct {
 
 	waitingMu   sync.RWMutex
 	waitingPods map[string]*waitingPod
+
+	// epoch is the origin of the plugin-timing clock.
+	epoch time.Time
 }
 
 var _ Handle = (*Framework)(nil)
@@ -79,7 +82,7 @@ var _ Handle = (*Framework)(nil)
 // a missing factory, a bad argument, or a profile without a queue sort
 // or bind plugin is an error.
 func New(ctx context.Context, r Registry, profile *Profile, opts *Options) (*Framework, error) {
-	fw := &Framework{profileName: profile.SchedulerName, plugins: map[string]Plugin{}, waitingPods: map[string]*waitingPod{}, scoreWeights: map[string]int64{}}
+	fw := &Framework{profileName: profile.SchedulerName, plugins: map[string]Plugin{}, waitingPods: map[string]*waitingPod{}, scoreWeights: map[string]int64{}, epoch: time.Now()}
 	if opts != nil {
 		fw.opts = *opts
 	}
@@ -263,11 +266,11 @@ func (fw *Framework) Parallelizer() Parallelizer { return fw.parallel }
 // Logger returns the framework's logger.
 func (fw *Framework) Logger() *slog.Logger { return fw.opts.Logger }
 
-// observe reports a plugin call that started at start, when the cycle
-// is sampled.
-func (fw *Framework) observe(state *CycleState, point, plugin string, st *Status, start time.Time) {
+// observe reports a plugin call that started at start (a reading of
+// clock), when the cycle is sampled.
+func (fw *Framework) observe(state *CycleState, point, plugin string, st *Status, start time.Duration) {
 	if state != nil && state.RecordPluginMetrics && fw.opts.ObservePlugin != nil {
-		fw.opts.ObservePlugin(point, plugin, st.Code(), time.Since(start))
+		fw.opts.ObservePlugin(point, plugin, st.Code(), fw.elapsed()-start)
 	}
 }
 
@@ -276,13 +279,17 @@ func (fw *Framework) sampled(state *CycleState) bool {
 	return state != nil && state.RecordPluginMetrics && fw.opts.ObservePlugin != nil
 }
 
-// now returns the time when the cycle is sampled, else the zero time.
-func (fw *Framework) now(state *CycleState) time.Time {
+// now returns the clock when the cycle is sampled, else 0.
+func (fw *Framework) now(state *CycleState) time.Duration {
 	if fw.sampled(state) {
-		return time.Now()
+		return fw.elapsed()
 	}
-	return time.Time{}
+	return 0
 }
+
+// elapsed reads the monotonic clock only (time.Now reads the wall clock
+// too, and sampled cycles read the clock twice per plugin and node).
+func (fw *Framework) elapsed() time.Duration { return time.Since(fw.epoch) }
 
 // QueueSortFunc returns the Less function of the queue sort plugin.
 func (fw *Framework) QueueSortFunc() func(a, b *QueuedPodInfo) bool { return fw.queueSort[0].Less }
@@ -304,6 +311,7 @@ func (fw *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState,
 	var result *PreFilterResult
 	var narrowedBy []string
 	state.SkipFilterPlugins = map[string]struct{}{}
+	state.filtersOf = nil
 	for _, p := range fw.preFilter {
 		t := fw.now(state)
 		r, s := p.PreFilter(ctx, state, pod)
@@ -324,6 +332,15 @@ func (fw *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState,
 		result = result.Merge(r)
 		if !result.AllNodes() && len(result.NodeNames) == 0 {
 			return nil, NewStatus(UnschedulableAndUnresolvable, fmt.Sprintf("node(s) didn't satisfy plugin(s) %v simultaneously", narrowedBy)).WithPlugin(narrowedBy[len(narrowedBy)-1])
+		}
+	}
+	state.filters, state.filtersOf, state.skipped = fw.filter, fw, len(state.SkipFilterPlugins)
+	if len(state.SkipFilterPlugins) > 0 {
+		state.filters = make([]FilterPlugin, 0, len(fw.filter))
+		for _, p := range fw.filter {
+			if _, skip := state.SkipFilterPlugins[p.Name()]; !skip {
+				state.filters = append(state.filters, p)
+			}
 		}
 	}
 	return result, nil
@@ -359,12 +376,25 @@ func (fw *Framework) RunPreFilterExtensionRemovePod(ctx context.Context, state *
 	return nil
 }
 
+// filtersFor returns the Filter plugins not skipped in state, when
+// PreFilter computed them (and SkipFilterPlugins kept its size since);
+// ok is false otherwise.
+func (fw *Framework) filtersFor(state *CycleState) (filters []FilterPlugin, ok bool) {
+	if state.filtersOf == fw && state.skipped == len(state.SkipFilterPlugins) {
+		return state.filters, true
+	}
+	return fw.filter, false
+}
+
 // RunFilterPlugins implements Handle: the first non-success status of
 // the Filter plugins not skipped at PreFilter, with the plugin's name.
 func (fw *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, pod *core.Pod, nodeInfo *NodeInfo) *Status {
-	for _, p := range fw.filter {
-		if _, skip := state.SkipFilterPlugins[p.Name()]; skip {
-			continue
+	filters, checked := fw.filtersFor(state)
+	for _, p := range filters {
+		if !checked {
+			if _, skip := state.SkipFilterPlugins[p.Name()]; skip {
+				continue
+			}
 		}
 		t := fw.now(state)
 		s := p.Filter(ctx, state, pod, nodeInfo)
@@ -442,6 +472,48 @@ var scoreSlabs = sync.Pool{New: func() any { return new([]NodeScore) }}
 // in [MinNodeScore, MaxNodeScore], and multiplies them by the plugin's
 // weight. The result is in the order of nodes.
 func (fw *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *core.Pod, nodes []*NodeInfo) ([]NodePluginScores, *Status) {
+	var out []NodePluginScores
+	st := fw.runScorePlugins(ctx, state, pod, nodes, func(plugins []ScorePlugin, scores []NodeScoreList) {
+		out = make([]NodePluginScores, len(nodes))
+		all := make([]PluginScore, len(nodes)*len(plugins)) // one allocation, not one per node
+		for n, ni := range nodes {
+			out[n] = NodePluginScores{Name: ni.NodeName(), Scores: all[n*len(plugins) : (n+1)*len(plugins) : (n+1)*len(plugins)]}
+			for i, p := range plugins {
+				out[n].Scores[i] = PluginScore{Name: p.Name(), Score: scores[i][n].Score}
+				out[n].TotalScore += scores[i][n].Score
+			}
+		}
+	})
+	if !st.IsSuccess() {
+		return nil, st
+	}
+	return out, nil
+}
+
+// RunScorePluginsTotals is RunScorePlugins without the per-plugin
+// scores: each node's total (its TotalScore), in the order of nodes,
+// appended to buf[:0], which the caller may reuse from cycle to cycle.
+func (fw *Framework) RunScorePluginsTotals(ctx context.Context, state *CycleState, pod *core.Pod, nodes []*NodeInfo, buf NodeScoreList) (NodeScoreList, *Status) {
+	out := buf[:0]
+	st := fw.runScorePlugins(ctx, state, pod, nodes, func(plugins []ScorePlugin, scores []NodeScoreList) {
+		for n, ni := range nodes {
+			var total int64
+			for i := range plugins {
+				total += scores[i][n].Score
+			}
+			out = append(out, NodeScore{Name: ni.NodeName(), Score: total})
+		}
+	})
+	if !st.IsSuccess() {
+		return buf[:0], st
+	}
+	return out, nil
+}
+
+// runScorePlugins runs Score and NormalizeScore and weighs the scores,
+// then hands the weighted scores per plugin (in the order of nodes) to
+// collect, which must not keep them.
+func (fw *Framework) runScorePlugins(ctx context.Context, state *CycleState, pod *core.Pod, nodes []*NodeInfo, collect func(plugins []ScorePlugin, scores []NodeScoreList)) *Status {
 	var plugins []ScorePlugin
 	for _, p := range fw.score {
 		if _, skip := state.SkipScorePlugins[p.Name()]; !skip {
@@ -470,11 +542,23 @@ func (fw *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod
 		errMu.Unlock()
 		cancel()
 	}
+	// Plugins that score a NodeInfo are spared the lookup by name.
+	direct := make([]NodeInfoScorer, len(plugins))
+	for i, p := range plugins {
+		direct[i], _ = p.(NodeInfoScorer)
+	}
 	fw.parallel.Until(ctx, len(nodes), func(n int) {
-		name := nodes[n].NodeName()
+		ni := nodes[n]
+		name := ni.NodeName()
 		for i, p := range plugins {
 			t := fw.now(state)
-			v, s := p.Score(ctx, state, pod, name)
+			var v int64
+			var s *Status
+			if direct[i] != nil {
+				v, s = direct[i].ScoreNodeInfo(ctx, state, pod, ni)
+			} else {
+				v, s = p.Score(ctx, state, pod, name)
+			}
 			fw.observe(state, "Score", p.Name(), s, t)
 			if !s.IsSuccess() {
 				fail(AsStatus(fmt.Errorf("running Score plugin %q: %w", p.Name(), s.AsError())).WithPlugin(p.Name()))
@@ -484,7 +568,7 @@ func (fw *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod
 		}
 	})
 	if firstErr != nil {
-		return nil, firstErr
+		return firstErr
 	}
 	fw.parallel.Until(ctx, len(plugins), func(i int) {
 		p := plugins[i]
@@ -505,21 +589,13 @@ func (fw *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod
 		}
 	})
 	if firstErr != nil {
-		return nil, firstErr
+		return firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, AsStatus(err)
+		return AsStatus(err)
 	}
-	out := make([]NodePluginScores, len(nodes))
-	all := make([]PluginScore, len(nodes)*len(plugins)) // one allocation, not one per node
-	for n, ni := range nodes {
-		out[n] = NodePluginScores{Name: ni.NodeName(), Scores: all[n*len(plugins) : (n+1)*len(plugins) : (n+1)*len(plugins)]}
-		for i, p := range plugins {
-			out[n].Scores[i] = PluginScore{Name: p.Name(), Score: scores[i][n].Score}
-			out[n].TotalScore += scores[i][n].Score
-		}
-	}
-	return out, nil
+	collect(plugins, scores)
+	return nil
 }
 
 // RunReservePluginsReserve runs Reserve in order; on failure the caller

@@ -184,10 +184,38 @@ func TestRunFilterAndPreFilter(t *testing.T) {
 	if st := fw.RunFilterPlugins(context.Background(), state, pod, n1); st.Code() != Error || st.Plugin() != "F2" {
 		t.Errorf("n1 without skip: %v", st)
 	}
+	// A state whose skip set changes after PreFilter (or that did not go
+	// through it) is read from the set.
+	state.SkipFilterPlugins["F2"] = struct{}{}
+	if st := fw.RunFilterPlugins(context.Background(), state, pod, n1); !st.IsSuccess() {
+		t.Errorf("n1 with F2 skipped afterwards: %v", st)
+	}
+	if st := fw.RunFilterPlugins(context.Background(), &CycleState{SkipFilterPlugins: map[string]struct{}{"F1": {}}}, pod, n2); !st.IsSuccess() {
+		t.Errorf("n2 with F1 skipped, no PreFilter: %v", st)
+	}
+	// A clone keeps the skipped plugins.
+	f2.preFilter = NewStatus(Skip)
+	state = NewCycleState()
+	fw.RunPreFilterPlugins(context.Background(), state, pod)
+	if st := fw.RunFilterPlugins(context.Background(), state.Clone(), pod, n1); !st.IsSuccess() {
+		t.Errorf("n1 on a clone: %v", st)
+	}
 	f1.preFilter = NewStatus(UnschedulableAndUnresolvable, "never")
 	if _, st := fw.RunPreFilterPlugins(context.Background(), NewCycleState(), pod); st.Code() != UnschedulableAndUnresolvable || st.Plugin() != "F1" {
 		t.Errorf("PreFilter rejection: %v", st)
 	}
+}
+
+// infoScorer scores NodeInfos: 1 for n1, 2 for n2; Score must not be
+// called.
+type infoScorer struct{ fakePlugin }
+
+func (p *infoScorer) Score(context.Context, *CycleState, *core.Pod, string) (int64, *Status) {
+	return 0, NewStatus(Error, "Score called")
+}
+
+func (p *infoScorer) ScoreNodeInfo(_ context.Context, _ *CycleState, _ *core.Pod, ni *NodeInfo) (int64, *Status) {
+	return map[string]int64{"n1": 1, "n2": 2}[ni.NodeName()], nil
 }
 
 func TestRunScorePlugins(t *testing.T) {
@@ -214,9 +242,24 @@ func TestRunScorePlugins(t *testing.T) {
 	if got[0].TotalScore != 70 || got[1].TotalScore != 100 || len(got[0].Scores) != 2 {
 		t.Errorf("scores = %+v", got)
 	}
+	totals, st := fw.RunScorePluginsTotals(context.Background(), state, pod, nodes, make(NodeScoreList, 5))
+	if !st.IsSuccess() || len(totals) != 2 || totals[0] != (NodeScore{"n1", 70}) || totals[1] != (NodeScore{"n2", 100}) {
+		t.Errorf("totals = %+v, %v", totals, st)
+	}
+	// A plugin scoring NodeInfos is called with the node given.
+	s4 := &infoScorer{fakePlugin{name: "S4"}}
+	p.Plugins.Score.Enabled = append(p.Plugins.Score.Enabled, PluginRef{Name: "S4"})
+	fw4 := newTestFramework(t, p, &Options{Snapshot: snap, Parallelism: 2}, q, s1, s2, s3, s4)
+	got, st = fw4.RunScorePlugins(context.Background(), state, pod, nodes)
+	if !st.IsSuccess() || got[0].TotalScore != 70+1 || got[1].TotalScore != 100+2 {
+		t.Errorf("scores with a NodeInfo scorer = %+v, %v", got, st)
+	}
 	s2.score["n2"] = 101
 	if _, st := fw.RunScorePlugins(context.Background(), state, pod, nodes); st.Code() != Error || !strings.Contains(st.Message(), "invalid score 101") {
 		t.Errorf("out-of-range score: %v", st)
+	}
+	if totals, st := fw.RunScorePluginsTotals(context.Background(), state, pod, nodes, nil); st.Code() != Error || len(totals) != 0 {
+		t.Errorf("out-of-range score, totals: %v, %v", totals, st)
 	}
 }
 

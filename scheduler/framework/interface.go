@@ -146,6 +146,15 @@ type ScorePlugin interface {
 	ScoreExtensions() ScoreExtensions
 }
 
+// NodeInfoScorer is implemented by Score plugins that can score a node
+// from its NodeInfo: RunScorePlugins then calls ScoreNodeInfo with the
+// NodeInfo it was given instead of Score, sparing a lookup of the node by
+// name per node and plugin. ScoreNodeInfo must return what Score returns
+// for the node of the same name in the snapshot.
+type NodeInfoScorer interface {
+	ScoreNodeInfo(ctx context.Context, state *CycleState, pod *core.Pod, nodeInfo *NodeInfo) (int64, *Status)
+}
+
 // ScoreExtensions rescales a plugin's scores into [MinNodeScore,
 // MaxNodeScore] once all nodes are scored.
 type ScoreExtensions interface {

@@ -65,6 +65,9 @@ type Snapshot struct {
 	services                      map[string][]*core.Service
 	replicaSets                   map[string][]*apps.ReplicaSet
 	statefulSets                  map[string][]*apps.StatefulSet
+	// domainIndex holds the DomainCounts asked for, kept up to date by
+	// UpdateNodeInfos.
+	domainIndex domainIndex
 	// Generation is the cache generation the snapshot was taken at.
 	Generation int64
 }
@@ -101,6 +104,7 @@ func (s *Snapshot) SetNodeInfos(infos map[string]*NodeInfo) {
 	s.nodeInfoList = make([]*NodeInfo, 0, len(infos))
 	s.havePodsWithAffinity = nil
 	s.havePodsWithRequiredAntiAffin = nil
+	s.resetDomainCounts()
 	counts := map[string]int{}
 	for _, ni := range infos {
 		if ni.Node() == nil {
@@ -132,7 +136,8 @@ func (s *Snapshot) SetNodeInfos(infos map[string]*NodeInfo) {
 // (changes of their pods, not of the node objects) without rebuilding
 // it: the list is copied with the new infos in place, so readers of the
 // previous list are unaffected, image counts are kept, and the affinity
-// lists are rebuilt. Infos without a node are ignored. It returns false,
+// lists are rebuilt, and the DomainCounts recount the pods of the
+// changed nodes. Infos without a node are ignored. It returns false,
 // changing nothing, when a node is not in the snapshot: the caller then
 // calls SetNodeInfos.
 func (s *Snapshot) UpdateNodeInfos(changed map[string]*NodeInfo) bool {
@@ -142,16 +147,21 @@ func (s *Snapshot) UpdateNodeInfos(changed map[string]*NodeInfo) bool {
 		}
 	}
 	list := slices.Clone(s.nodeInfoList)
+	old := make([]*NodeInfo, 0, len(changed))
+	cur := make([]*NodeInfo, 0, len(changed))
 	for name, ni := range changed {
 		if ni.Node() == nil {
 			continue
 		}
-		list[s.index[name]] = ni
+		i := s.index[name]
+		old, cur = append(old, list[i]), append(cur, ni)
+		list[i] = ni
 		for img, st := range ni.ImageStates {
 			st.NumNodes = s.imageCounts[img]
 		}
 	}
 	s.nodeInfoList = list
+	s.updateDomainCounts(old, cur)
 	s.havePodsWithAffinity = nil
 	s.havePodsWithRequiredAntiAffin = nil
 	for _, ni := range list {

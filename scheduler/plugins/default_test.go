@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/longshore/longshore/api/core"
+	"github.com/longshore/longshore/api/meta"
 	"github.com/longshore/longshore/scheduler/framework"
 )
 
@@ -117,5 +118,64 @@ profiles:
 	cfg.Profiles[0].PluginConfig[0].Args = framework.RawArgs(`{"scoringStrategy":{"type":"Nope"}}`)
 	if _, err := framework.New(context.Background(), NewInTreeRegistry(), &cfg.Profiles[0], nil); err == nil {
 		t.Error("bad args accepted")
+	}
+}
+
+// TestScoreNodeInfo checks that every in-tree Score plugin scores a
+// NodeInfo as it scores the node of the same name.
+func TestScoreNodeInfo(t *testing.T) {
+	const zone = core.LabelTopologyZone
+	img := func(n *core.Node) {
+		n.Status.Images = []core.ContainerImage{{Names: []string{"web:1"}, SizeBytes: 500 << 20}}
+	}
+	affinity := func(p *core.Pod) {
+		p.Spec.Affinity = &core.Affinity{
+			PodAffinity: &core.PodAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []core.WeightedPodAffinityTerm{{Weight: 10, PodAffinityTerm: core.PodAffinityTerm{
+				LabelSelector: &meta.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, TopologyKey: zone}}}},
+			NodeAffinity: &core.NodeAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []core.PreferredSchedulingTerm{{Weight: 5, Preference: core.NodeSelectorTerm{
+				MatchExpressions: []core.NodeSelectorRequirement{{Key: zone, Operator: core.NodeSelectorOpIn, Values: []string{"z1"}}}}}}},
+		}
+	}
+	snap := framework.NewSnapshot([]*core.Pod{
+		mkPod("w1", onNode("a"), podLabels("app", "web"), req("cpu", "1", "memory", "1Gi")),
+		mkPod("w2", onNode("b"), podLabels("app", "web"), req("cpu", "2")),
+	}, []*core.Node{
+		mkNode("a", nodeLabels(zone, "z1"), img),
+		mkNode("b", nodeLabels(zone, "z2")),
+		mkNode("c", nodeLabels(zone, "z2"), taints(core.Taint{Key: "spot", Effect: core.TaintEffectPreferNoSchedule})),
+		mkNode("d"),
+	})
+	cfg := framework.DefaultConfig()
+	fw, err := framework.New(context.Background(), NewInTreeRegistry(), &cfg.Profiles[0], &framework.Options{Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := mkPod("p", podLabels("app", "web"), req("cpu", "500m"), affinity, spread(zone, 1, core.ScheduleAnyway), spread(core.LabelHostname, 1, core.ScheduleAnyway),
+		func(p *core.Pod) { p.Spec.Containers[0].Image = "web:1" })
+	ctx := context.Background()
+	state := framework.NewCycleState()
+	nodes, _ := snap.NodeInfos().List()
+	if st := fw.RunPreScorePlugins(ctx, state, pod, nodes); !st.IsSuccess() {
+		t.Fatal(st)
+	}
+	scorers := 0
+	for _, name := range fw.ListPlugins()["score"] {
+		p := fw.Plugin(name).(framework.ScorePlugin)
+		direct, ok := p.(framework.NodeInfoScorer)
+		if !ok {
+			t.Errorf("%s does not score NodeInfos", name)
+			continue
+		}
+		scorers++
+		for _, ni := range nodes {
+			want, wst := p.Score(ctx, state, pod, ni.NodeName())
+			got, gst := direct.ScoreNodeInfo(ctx, state, pod, ni)
+			if got != want || !wst.IsSuccess() || !gst.IsSuccess() {
+				t.Errorf("%s on %s: ScoreNodeInfo = %d, %v; Score = %d, %v", name, ni.NodeName(), got, gst, want, wst)
+			}
+		}
+	}
+	if scorers != 7 {
+		t.Errorf("%d scorers", scorers)
 	}
 }

@@ -153,6 +153,9 @@ func newRequiredNodeAffinity(pod *core.Pod) requiredNodeAffinity {
 	return r
 }
 
+// empty reports whether r matches every node.
+func (r requiredNodeAffinity) empty() bool { return r.selector == nil && r.terms == nil }
+
 func (r requiredNodeAffinity) match(node *core.Node) bool {
 	if r.selector != nil && !r.selector.Matches(labels.Set(node.Labels)) {
 		return false

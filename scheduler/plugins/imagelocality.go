@@ -22,7 +22,10 @@ type ImageLocality struct {
 	h framework.Handle
 }
 
-var _ framework.ScorePlugin = (*ImageLocality)(nil)
+var (
+	_ framework.ScorePlugin    = (*ImageLocality)(nil)
+	_ framework.NodeInfoScorer = (*ImageLocality)(nil)
+)
 
 // NewImageLocality is ImageLocality's factory.
 func NewImageLocality(_ context.Context, _ any, h framework.Handle) (framework.Plugin, error) {
@@ -33,11 +36,17 @@ func NewImageLocality(_ context.Context, _ any, h framework.Handle) (framework.P
 func (*ImageLocality) Name() string { return framework.ImageLocalityName }
 
 // Score implements framework.ScorePlugin.
-func (pl *ImageLocality) Score(_ context.Context, _ *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
+func (pl *ImageLocality) Score(ctx context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
 	ni, st := nodeInfoFor(pl.h, nodeName)
 	if st != nil {
 		return 0, st
 	}
+	return pl.ScoreNodeInfo(ctx, state, pod, ni)
+}
+
+// ScoreNodeInfo implements framework.NodeInfoScorer: Score without
+// the lookup of the node.
+func (pl *ImageLocality) ScoreNodeInfo(_ context.Context, _ *framework.CycleState, pod *core.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	nodes, err := pl.h.SnapshotSharedLister().NodeInfos().List()
 	if err != nil {
 		return 0, framework.AsStatus(err)

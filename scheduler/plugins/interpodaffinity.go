@@ -45,6 +45,7 @@ var (
 	_ framework.FilterPlugin        = (*InterPodAffinity)(nil)
 	_ framework.PreScorePlugin      = (*InterPodAffinity)(nil)
 	_ framework.ScorePlugin         = (*InterPodAffinity)(nil)
+	_ framework.NodeInfoScorer      = (*InterPodAffinity)(nil)
 )
 
 // NewInterPodAffinity is InterPodAffinity's factory; args are
@@ -73,9 +74,11 @@ type topologyCounts map[topologyPair]int64
 
 func (c topologyCounts) add(node *core.Node, key string, delta int64) {
 	if v, ok := node.Labels[key]; ok {
-		c[topologyPair{key, v}] += delta
-		if c[topologyPair{key, v}] == 0 {
-			delete(c, topologyPair{key, v})
+		k := topologyPair{key, v}
+		if n := c[k] + delta; n != 0 {
+			c[k] = n
+		} else {
+			delete(c, k)
 		}
 	}
 }
@@ -92,10 +95,56 @@ type ipaState struct {
 	// affinity terms; anti counts pods matching each anti-affinity term.
 	affinity topologyCounts
 	anti     topologyCounts
+	// antiIdx, when set, holds the snapshot's counts of the pods matching
+	// each anti-affinity term: anti then holds only the changes AddPod
+	// and RemovePod made.
+	antiIdx []*framework.DomainCounts
 }
 
 func (s *ipaState) Clone() framework.StateData {
-	return &ipaState{pod: s.pod, existingAnti: maps.Clone(s.existingAnti), affinity: maps.Clone(s.affinity), anti: maps.Clone(s.anti)}
+	return &ipaState{pod: s.pod, existingAnti: maps.Clone(s.existingAnti), affinity: maps.Clone(s.affinity), anti: maps.Clone(s.anti), antiIdx: s.antiIdx}
+}
+
+// antiCount returns the pods matching an anti-affinity term of key k in
+// the domain v.
+func (s *ipaState) antiCount(k, v string) int64 {
+	n := s.anti[topologyPair{k, v}]
+	for j, dc := range s.antiIdx {
+		if s.pod.RequiredAntiAffinityTerms[j].TopologyKey == k {
+			if slot, ok := dc.Slot(v); ok {
+				n += dc.Count(slot)
+			}
+		}
+	}
+	return n
+}
+
+// antiSnapshotCounts returns the lister's counts of the pods matching
+// each of the pod's required anti-affinity terms, when it maintains them
+// and every term names one namespace (no namespace selector); nil
+// otherwise.
+func antiSnapshotCounts(lister framework.SharedLister, pi *framework.PodInfo) []*framework.DomainCounts {
+	dcr, ok := lister.(framework.DomainCounter)
+	terms := pi.RequiredAntiAffinityTerms
+	if !ok || len(terms) == 0 {
+		return nil
+	}
+	for i := range terms {
+		if terms[i].NamespaceSelector != nil || len(terms[i].Namespaces) != 1 {
+			return nil
+		}
+	}
+	out := make([]*framework.DomainCounts, len(terms))
+	for i := range terms {
+		t := &terms[i]
+		var ns string
+		for n := range t.Namespaces {
+			ns = n
+		}
+		// Term.Matches does not leave out pods being deleted.
+		out[i] = dcr.DomainCounts(framework.DomainQuery{Namespace: ns, Selector: t.Selector, TopologyKey: t.TopologyKey, Terminating: true})
+	}
+	return out
 }
 
 func matchesAllTerms(terms []framework.AffinityTerm, pod *core.Pod) bool {
@@ -168,11 +217,19 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.Cycl
 	if err != nil {
 		return nil, framework.AsStatus(err)
 	}
+	antiTerms := pi.RequiredAntiAffinityTerms
+	if s.antiIdx = antiSnapshotCounts(pl.h.SnapshotSharedLister(), pi); s.antiIdx != nil {
+		antiTerms = nil // counted by the snapshot
+		if len(pi.RequiredAffinityTerms) == 0 {
+			state.Write(ipaPreFilterKey, s)
+			return nil, nil
+		}
+	}
 	// Count matches per node in parallel into one flat slice (no locks,
 	// no per-node maps), then add them up per topology pair serially.
 	// Row layout per node: [0] pods matching every affinity term, [1+j]
 	// pods matching anti-affinity term j.
-	width := 1 + len(pi.RequiredAntiAffinityTerms)
+	width := 1 + len(antiTerms)
 	vals := make([]int64, len(all)*width)
 	pl.h.Parallelizer().Until(ctx, len(all), func(i int) {
 		row := vals[i*width : (i+1)*width]
@@ -180,8 +237,8 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.Cycl
 			if len(pi.RequiredAffinityTerms) > 0 && matchesAllTerms(pi.RequiredAffinityTerms, e.Pod) {
 				row[0]++
 			}
-			for j := range pi.RequiredAntiAffinityTerms {
-				if pi.RequiredAntiAffinityTerms[j].Matches(e.Pod, nil) {
+			for j := range antiTerms {
+				if antiTerms[j].Matches(e.Pod, nil) {
 					row[1+j]++
 				}
 			}
@@ -195,9 +252,9 @@ func (pl *InterPodAffinity) PreFilter(ctx context.Context, state *framework.Cycl
 					s.affinity.add(node, pi.RequiredAffinityTerms[j].TopologyKey, row[0])
 				}
 			}
-			for j := range pi.RequiredAntiAffinityTerms {
+			for j := range antiTerms {
 				if row[1+j] > 0 {
-					s.anti.add(node, pi.RequiredAntiAffinityTerms[j].TopologyKey, row[1+j])
+					s.anti.add(node, antiTerms[j].TopologyKey, row[1+j])
 				}
 			}
 		}
@@ -246,7 +303,7 @@ func (pl *InterPodAffinity) Filter(_ context.Context, state *framework.CycleStat
 	}
 	for i := range s.pod.RequiredAntiAffinityTerms {
 		k := s.pod.RequiredAntiAffinityTerms[i].TopologyKey
-		if v, ok := node.Labels[k]; ok && s.anti[topologyPair{k, v}] > 0 {
+		if v, ok := node.Labels[k]; ok && s.antiCount(k, v) > 0 {
 			return framework.NewStatus(framework.Unschedulable, ReasonAntiAffinityRulesNotMatch)
 		}
 	}
@@ -362,11 +419,17 @@ func (pl *InterPodAffinity) PreScore(ctx context.Context, state *framework.Cycle
 
 // Score implements framework.ScorePlugin: the sum of the scores of the
 // node's topology domains. It may be negative before normalisation.
-func (pl *InterPodAffinity) Score(_ context.Context, state *framework.CycleState, _ *core.Pod, nodeName string) (int64, *framework.Status) {
+func (pl *InterPodAffinity) Score(ctx context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
 	ni, st := nodeInfoFor(pl.h, nodeName)
 	if st != nil {
 		return 0, st
 	}
+	return pl.ScoreNodeInfo(ctx, state, pod, ni)
+}
+
+// ScoreNodeInfo implements framework.NodeInfoScorer: Score without
+// the lookup of the node.
+func (pl *InterPodAffinity) ScoreNodeInfo(_ context.Context, state *framework.CycleState, _ *core.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	s, err := framework.ReadAs[*ipaScoreState](state, ipaPreScoreKey)
 	if err != nil {
 		return 0, framework.AsStatus(err)

@@ -31,6 +31,7 @@ var (
 	_ framework.FilterPlugin    = (*NodeAffinity)(nil)
 	_ framework.PreScorePlugin  = (*NodeAffinity)(nil)
 	_ framework.ScorePlugin     = (*NodeAffinity)(nil)
+	_ framework.NodeInfoScorer  = (*NodeAffinity)(nil)
 )
 
 // NewNodeAffinity is NodeAffinity's factory; args are NodeAffinityArgs.
@@ -142,11 +143,17 @@ func (pl *NodeAffinity) PreScore(_ context.Context, state *framework.CycleState,
 
 // Score implements framework.ScorePlugin: the sum of the weights of the
 // preferred terms the node matches.
-func (pl *NodeAffinity) Score(_ context.Context, state *framework.CycleState, _ *core.Pod, nodeName string) (int64, *framework.Status) {
+func (pl *NodeAffinity) Score(ctx context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
 	ni, st := nodeInfoFor(pl.h, nodeName)
 	if st != nil {
 		return 0, st
 	}
+	return pl.ScoreNodeInfo(ctx, state, pod, ni)
+}
+
+// ScoreNodeInfo implements framework.NodeInfoScorer: Score without
+// the lookup of the node.
+func (pl *NodeAffinity) ScoreNodeInfo(_ context.Context, state *framework.CycleState, _ *core.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	s, err := framework.ReadAs[*nodeAffinityScoreState](state, nodeAffinityPreScoreKey)
 	if err != nil {
 		return 0, framework.AsStatus(err)

@@ -140,6 +140,7 @@ var (
 	_ framework.PreFilterPlugin = (*NodeResourcesFit)(nil)
 	_ framework.FilterPlugin    = (*NodeResourcesFit)(nil)
 	_ framework.ScorePlugin     = (*NodeResourcesFit)(nil)
+	_ framework.NodeInfoScorer  = (*NodeResourcesFit)(nil)
 )
 
 // NewNodeResourcesFit is NodeResourcesFit's factory; args are
@@ -297,11 +298,17 @@ func (pl *NodeResourcesFit) PreScore(_ context.Context, state *framework.CycleSt
 }
 
 // Score implements framework.ScorePlugin with the configured strategy.
-func (pl *NodeResourcesFit) Score(_ context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
+func (pl *NodeResourcesFit) Score(ctx context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
 	ni, st := nodeInfoFor(pl.h, nodeName)
 	if st != nil {
 		return 0, st
 	}
+	return pl.ScoreNodeInfo(ctx, state, pod, ni)
+}
+
+// ScoreNodeInfo implements framework.NodeInfoScorer: Score without
+// the lookup of the node.
+func (pl *NodeResourcesFit) ScoreNodeInfo(_ context.Context, state *framework.CycleState, pod *core.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	return pl.scorer.scoreNode(podRequests(state, fitPreScoreKey, pod, true), ni, false), nil
 }
 
@@ -440,7 +447,10 @@ type NodeResourcesBalancedAllocation struct {
 	scorer resourceScorer
 }
 
-var _ framework.ScorePlugin = (*NodeResourcesBalancedAllocation)(nil)
+var (
+	_ framework.ScorePlugin    = (*NodeResourcesBalancedAllocation)(nil)
+	_ framework.NodeInfoScorer = (*NodeResourcesBalancedAllocation)(nil)
+)
 
 // NewNodeResourcesBalancedAllocation is the factory; args are
 // NodeResourcesBalancedAllocationArgs.
@@ -471,11 +481,17 @@ func (pl *NodeResourcesBalancedAllocation) PreScore(_ context.Context, state *fr
 }
 
 // Score implements framework.ScorePlugin.
-func (pl *NodeResourcesBalancedAllocation) Score(_ context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
+func (pl *NodeResourcesBalancedAllocation) Score(ctx context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
 	ni, st := nodeInfoFor(pl.h, nodeName)
 	if st != nil {
 		return 0, st
 	}
+	return pl.ScoreNodeInfo(ctx, state, pod, ni)
+}
+
+// ScoreNodeInfo implements framework.NodeInfoScorer: Score without
+// the lookup of the node.
+func (pl *NodeResourcesBalancedAllocation) ScoreNodeInfo(_ context.Context, state *framework.CycleState, pod *core.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	return pl.scorer.scoreNode(podRequests(state, balancedPreScoreKey, pod, false), ni, true), nil
 }
 

@@ -65,6 +65,7 @@ var (
 	_ framework.FilterPlugin        = (*PodTopologySpread)(nil)
 	_ framework.PreScorePlugin      = (*PodTopologySpread)(nil)
 	_ framework.ScorePlugin         = (*PodTopologySpread)(nil)
+	_ framework.NodeInfoScorer      = (*PodTopologySpread)(nil)
 )
 
 // NewPodTopologySpread is PodTopologySpread's factory; args are
@@ -125,13 +126,122 @@ func (c *spreadConstraint) includesNode(pod *core.Pod, node *core.Node, req requ
 }
 
 func (c *spreadConstraint) count(pods []*framework.PodInfo, ns string) int64 {
-	var n int64
-	for _, p := range pods {
-		if p.Pod.Namespace == ns && p.Pod.DeletionTimestamp == nil && c.selector.Matches(labels.Set(p.Pod.Labels)) {
-			n++
+	return framework.CountMatchingPods(pods, &framework.DomainQuery{Namespace: ns, Selector: c.selector, TopologyKey: c.topologyKey})
+}
+
+// allNodesIncluded reports whether every node is included by the
+// constraints (those for which consider returns true): trivially when
+// they honour neither a node affinity the pod has nor taints.
+func allNodesIncluded(pod *core.Pod, nodes []*framework.NodeInfo, cs []spreadConstraint, req requiredNodeAffinity, consider func(i int) bool) bool {
+	scan := false
+	for i := range cs {
+		if consider(i) && ((cs[i].honorNodeAffinity && !req.empty()) || cs[i].honorNodeTaints) {
+			scan = true
 		}
 	}
-	return n
+	if !scan {
+		return true
+	}
+	for _, ni := range nodes {
+		for i := range cs {
+			if consider(i) && !cs[i].includesNode(pod, ni.Node(), req) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// snapshotCounts returns the snapshot's per-domain counts for each
+// constraint when they are the counts the plugin would make itself:
+// the lister maintains them, every node has every constraint's key, and
+// every node is included (for the constraints consider accepts). It
+// returns nil otherwise.
+func snapshotCounts(lister framework.SharedLister, pod *core.Pod, nodes []*framework.NodeInfo, cs []spreadConstraint, req requiredNodeAffinity, consider func(i int) bool) []*framework.DomainCounts {
+	dcr, ok := lister.(framework.DomainCounter)
+	if !ok || len(nodes) == 0 || !allNodesIncluded(pod, nodes, cs, req, consider) {
+		return nil
+	}
+	out := make([]*framework.DomainCounts, len(cs))
+	for i := range cs {
+		dc := dcr.DomainCounts(framework.DomainQuery{Namespace: pod.Namespace, Selector: cs[i].selector, TopologyKey: cs[i].topologyKey})
+		if dc == nil || dc.NodesWithKey() != len(nodes) {
+			return nil
+		}
+		out[i] = dc
+	}
+	return out
+}
+
+// domainCounts is one constraint's matching pods per domain: counted
+// this cycle (m), or the snapshot's counts (base) with the changes
+// AddPod and RemovePod made (m, nil until then).
+type domainCounts struct {
+	base *framework.DomainCounts
+	m    map[string]int64
+}
+
+// get returns the count of a domain and whether it is one.
+func (c *domainCounts) get(v string) (int64, bool) {
+	if c.base == nil {
+		n, ok := c.m[v]
+		return n, ok
+	}
+	var n int64
+	slot, ok := c.base.Slot(v)
+	if ok {
+		n = c.base.Count(slot)
+	}
+	if d, dok := c.m[v]; dok {
+		n += d
+		ok = true
+	}
+	return n, ok
+}
+
+// add changes the count of a domain, adding the domain if needed.
+func (c *domainCounts) add(v string, delta int64) {
+	if c.m == nil {
+		c.m = map[string]int64{}
+	}
+	c.m[v] += delta
+}
+
+func (c *domainCounts) clone() domainCounts {
+	return domainCounts{base: c.base, m: maps.Clone(c.m)}
+}
+
+// minAndLen returns the smallest count (math.MaxInt64 without domains)
+// and the number of domains.
+func (c *domainCounts) minAndLen() (int64, int) {
+	m := int64(math.MaxInt64)
+	if c.base == nil {
+		for _, v := range c.m {
+			m = min(m, v)
+		}
+		return m, len(c.m)
+	}
+	n := c.base.Len()
+	if len(c.m) == 0 {
+		if v, ok := c.base.Min(); ok {
+			m = v
+		}
+		return m, n
+	}
+	for slot := range n {
+		v := c.base.Count(slot)
+		if d, ok := c.m[c.base.Domain(slot)]; ok {
+			v += d
+		}
+		m = min(m, v)
+	}
+	for dom, d := range c.m {
+		if _, ok := c.base.Slot(dom); !ok {
+			n++
+			m = min(m, d)
+		}
+	}
+	return m, n
 }
 
 func hasAllKeys(node *core.Node, cs []spreadConstraint) bool {
@@ -244,23 +354,27 @@ type ptsState struct {
 	required    requiredNodeAffinity
 	// counts holds, per constraint, the matching pods per domain value of
 	// eligible nodes (0 for an eligible empty domain).
-	counts []map[string]int64
+	counts []domainCounts
 	// mins caches minMatch per constraint: Filter runs once per node and
 	// must not walk every domain (one per node for a hostname key).
 	mins []int64
+	// self is 1 for the constraints whose selector matches the pod.
+	self []int64
 }
 
 func (s *ptsState) Clone() framework.StateData {
-	out := &ptsState{constraints: s.constraints, required: s.required, counts: make([]map[string]int64, len(s.counts)), mins: slices.Clone(s.mins)}
+	out := &ptsState{constraints: s.constraints, required: s.required, counts: make([]domainCounts, len(s.counts)), mins: slices.Clone(s.mins), self: s.self}
 	for i := range s.counts {
-		out.counts[i] = maps.Clone(s.counts[i])
+		out.counts[i] = s.counts[i].clone()
 	}
 	return out
 }
 
 // updateMins recomputes the cached minimum of every constraint.
 func (s *ptsState) updateMins() {
-	s.mins = make([]int64, len(s.counts))
+	if len(s.mins) != len(s.counts) {
+		s.mins = make([]int64, len(s.counts))
+	}
 	for i := range s.counts {
 		s.mins[i] = s.minMatch(i)
 	}
@@ -269,15 +383,8 @@ func (s *ptsState) updateMins() {
 // minMatch returns the smallest count over the domains of constraint i,
 // or 0 when there are fewer domains than minDomains.
 func (s *ptsState) minMatch(i int) int64 {
-	c := s.counts[i]
-	if int32(len(c)) < s.constraints[i].minDomains {
-		return 0
-	}
-	m := int64(math.MaxInt64)
-	for _, v := range c {
-		m = min(m, v)
-	}
-	if m == math.MaxInt64 {
+	m, n := s.counts[i].minAndLen()
+	if int32(n) < s.constraints[i].minDomains || m == math.MaxInt64 {
 		return 0
 	}
 	return m
@@ -293,13 +400,28 @@ func (pl *PodTopologySpread) PreFilter(ctx context.Context, state *framework.Cyc
 	if len(cs) == 0 {
 		return nil, framework.NewStatus(framework.Skip)
 	}
-	nodes, err := pl.h.SnapshotSharedLister().NodeInfos().List()
+	lister := pl.h.SnapshotSharedLister()
+	nodes, err := lister.NodeInfos().List()
 	if err != nil {
 		return nil, framework.AsStatus(err)
 	}
-	s := &ptsState{constraints: cs, required: newRequiredNodeAffinity(pod), counts: make([]map[string]int64, len(cs))}
+	s := &ptsState{constraints: cs, required: newRequiredNodeAffinity(pod), counts: make([]domainCounts, len(cs)), self: make([]int64, len(cs))}
+	for i := range cs {
+		if cs[i].selector.Matches(labels.Set(pod.Labels)) {
+			s.self[i] = 1
+		}
+	}
+	if dcs := snapshotCounts(lister, pod, nodes, cs, s.required, func(int) bool { return true }); dcs != nil {
+		// Every node counts: the snapshot's counts are the ones.
+		for i := range cs {
+			s.counts[i].base = dcs[i]
+		}
+		s.updateMins()
+		state.Write(ptsPreFilterKey, s)
+		return nil, nil
+	}
 	for i := range s.counts {
-		s.counts[i] = make(map[string]int64, domainsHint(cs[i].topologyKey, len(nodes)))
+		s.counts[i].m = make(map[string]int64, domainsHint(cs[i].topologyKey, len(nodes)))
 	}
 	vals := countPerNode(ctx, pl.h.Parallelizer(), nodes, cs, func(i int, node *core.Node) bool {
 		return cs[i].includesNode(pod, node, s.required)
@@ -307,7 +429,7 @@ func (pl *PodTopologySpread) PreFilter(ctx context.Context, state *framework.Cyc
 	for n, ni := range nodes {
 		for i := range cs {
 			if v := vals[n*len(cs)+i]; v >= 0 {
-				s.counts[i][ni.Node().Labels[cs[i].topologyKey]] += v
+				s.counts[i].m[ni.Node().Labels[cs[i].topologyKey]] += v
 			}
 		}
 	}
@@ -366,7 +488,7 @@ func (pl *PodTopologySpread) update(state *framework.CycleState, pod *core.Pod, 
 	for i := range s.constraints {
 		c := &s.constraints[i]
 		if c.includesNode(pod, node, s.required) && c.selector.Matches(labels.Set(pi.Pod.Labels)) {
-			s.counts[i][node.Labels[c.topologyKey]] += delta
+			s.counts[i].add(node.Labels[c.topologyKey], delta)
 		}
 	}
 	s.updateMins()
@@ -401,11 +523,8 @@ func (pl *PodTopologySpread) Filter(_ context.Context, state *framework.CycleSta
 		if !ok {
 			return framework.NewStatus(framework.UnschedulableAndUnresolvable, ReasonTopologySpreadMissingLabel)
 		}
-		var self int64
-		if c.selector.Matches(labels.Set(pod.Labels)) {
-			self = 1
-		}
-		if skew := s.counts[i][v] + self - s.mins[i]; skew > int64(c.maxSkew) {
+		n, _ := s.counts[i].get(v)
+		if skew := n + s.self[i] - s.mins[i]; skew > int64(c.maxSkew) {
 			return framework.NewStatus(framework.Unschedulable, ReasonTopologySpread)
 		}
 	}
@@ -418,6 +537,9 @@ type ptsScoreState struct {
 	// counts per constraint per domain value (not used for hostname).
 	counts  []map[string]int64
 	weights []float64
+	// hosts holds, for the hostname constraints, the snapshot's counts
+	// per hostname when the lister maintains them (nil otherwise).
+	hosts []*framework.DomainCounts
 }
 
 func (s *ptsScoreState) Clone() framework.StateData { return s }
@@ -433,12 +555,13 @@ func (pl *PodTopologySpread) PreScore(ctx context.Context, state *framework.Cycl
 	if len(cs) == 0 || len(filtered) == 0 {
 		return framework.NewStatus(framework.Skip)
 	}
-	all, err := pl.h.SnapshotSharedLister().NodeInfos().List()
+	lister := pl.h.SnapshotSharedLister()
+	all, err := lister.NodeInfos().List()
 	if err != nil {
 		return framework.AsStatus(err)
 	}
 	requireAll := len(pod.Spec.TopologySpreadConstraints) > 0 || !systemDefaulted
-	s := &ptsScoreState{constraints: cs, ignored: map[string]bool{}, counts: make([]map[string]int64, len(cs)), weights: make([]float64, len(cs))}
+	s := &ptsScoreState{constraints: cs, ignored: map[string]bool{}, counts: make([]map[string]int64, len(cs)), weights: make([]float64, len(cs)), hosts: make([]*framework.DomainCounts, len(cs))}
 	for i := range cs {
 		s.counts[i] = map[string]int64{}
 	}
@@ -465,8 +588,32 @@ func (pl *PodTopologySpread) PreScore(ctx context.Context, state *framework.Cycl
 		s.weights[i] = math.Log(float64(size + 2))
 	}
 	req := newRequiredNodeAffinity(pod)
+	counted := func(i int) bool { return cs[i].topologyKey != core.LabelHostname }
+	if dcs := snapshotCounts(lister, pod, all, cs, req, counted); dcs != nil {
+		// Every node counts: the snapshot's counts are the ones.
+		for i := range cs {
+			if !counted(i) {
+				s.hosts[i] = dcs[i]
+				continue
+			}
+			for v := range s.counts[i] {
+				if slot, ok := dcs[i].Slot(v); ok {
+					s.counts[i][v] = dcs[i].Count(slot)
+				}
+			}
+		}
+		state.Write(ptsPreScoreKey, s)
+		return nil
+	}
+	if dcr, ok := lister.(framework.DomainCounter); ok {
+		for i := range cs {
+			if !counted(i) {
+				s.hosts[i] = dcr.DomainCounts(framework.DomainQuery{Namespace: pod.Namespace, Selector: cs[i].selector, TopologyKey: cs[i].topologyKey})
+			}
+		}
+	}
 	vals := countPerNode(ctx, pl.h.Parallelizer(), all, cs, func(i int, node *core.Node) bool {
-		if cs[i].topologyKey == core.LabelHostname || !cs[i].includesNode(pod, node, req) {
+		if !counted(i) || !cs[i].includesNode(pod, node, req) {
 			return false
 		}
 		_, ok := s.counts[i][node.Labels[cs[i].topologyKey]] // read-only here
@@ -486,16 +633,22 @@ func (pl *PodTopologySpread) PreScore(ctx context.Context, state *framework.Cycl
 // Score implements framework.ScorePlugin: for each constraint, the
 // matching pods in the node's domain times log(domains + 2), plus
 // maxSkew - 1; lower is better, NormalizeScore reverses it.
-func (pl *PodTopologySpread) Score(_ context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
+func (pl *PodTopologySpread) Score(ctx context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
 	ni, st := nodeInfoFor(pl.h, nodeName)
 	if st != nil {
 		return 0, st
 	}
+	return pl.ScoreNodeInfo(ctx, state, pod, ni)
+}
+
+// ScoreNodeInfo implements framework.NodeInfoScorer: Score without
+// the lookup of the node.
+func (pl *PodTopologySpread) ScoreNodeInfo(_ context.Context, state *framework.CycleState, pod *core.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	s, err := framework.ReadAs[*ptsScoreState](state, ptsPreScoreKey)
 	if err != nil {
 		return 0, framework.AsStatus(err)
 	}
-	if s.ignored[nodeName] {
+	if s.ignored[ni.NodeName()] {
 		return 0, nil
 	}
 	var score float64
@@ -507,13 +660,25 @@ func (pl *PodTopologySpread) Score(_ context.Context, state *framework.CycleStat
 		}
 		var cnt int64
 		if c.topologyKey == core.LabelHostname {
-			cnt = c.count(ni.Pods, pod.Namespace)
+			cnt = hostCount(s.hosts[i], v, c, ni, pod.Namespace)
 		} else {
 			cnt = s.counts[i][v]
 		}
 		score += float64(cnt)*s.weights[i] + float64(c.maxSkew-1)
 	}
 	return int64(math.Round(score)), nil
+}
+
+// hostCount returns the matching pods on ni, whose hostname label is v:
+// the snapshot's count of the domain when ni is alone in it, else
+// counted.
+func hostCount(dc *framework.DomainCounts, v string, c *spreadConstraint, ni *framework.NodeInfo, ns string) int64 {
+	if dc != nil {
+		if slot, ok := dc.Slot(v); ok && dc.NodesIn(slot) == 1 {
+			return dc.Count(slot)
+		}
+	}
+	return c.count(ni.Pods, ns)
 }
 
 // ScoreExtensions implements framework.ScorePlugin.

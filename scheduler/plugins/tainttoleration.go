@@ -19,6 +19,7 @@ var (
 	_ framework.FilterPlugin   = (*TaintToleration)(nil)
 	_ framework.PreScorePlugin = (*TaintToleration)(nil)
 	_ framework.ScorePlugin    = (*TaintToleration)(nil)
+	_ framework.NodeInfoScorer = (*TaintToleration)(nil)
 )
 
 // NewTaintToleration is TaintToleration's factory.
@@ -65,11 +66,17 @@ func (*TaintToleration) PreScore(_ context.Context, state *framework.CycleState,
 
 // Score implements framework.ScorePlugin: the raw score is the number of
 // intolerable PreferNoSchedule taints.
-func (pl *TaintToleration) Score(_ context.Context, state *framework.CycleState, _ *core.Pod, nodeName string) (int64, *framework.Status) {
+func (pl *TaintToleration) Score(ctx context.Context, state *framework.CycleState, pod *core.Pod, nodeName string) (int64, *framework.Status) {
 	ni, st := nodeInfoFor(pl.h, nodeName)
 	if st != nil {
 		return 0, st
 	}
+	return pl.ScoreNodeInfo(ctx, state, pod, ni)
+}
+
+// ScoreNodeInfo implements framework.NodeInfoScorer: Score without
+// the lookup of the node.
+func (pl *TaintToleration) ScoreNodeInfo(_ context.Context, state *framework.CycleState, _ *core.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	s, err := framework.ReadAs[*taintTolerationState](state, taintTolerationStateKey)
 	if err != nil {
 		return 0, framework.AsStatus(err)
