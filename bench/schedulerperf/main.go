@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%s\t%s\t%d MiB\t%.2f\t%.0f\t%.0f/%.0f/%.0f\t%s\t%s\t\n", w.name, m, w.nodes, res.Measured, res.PodsPerSec,
 				res.P50.Round(time.Millisecond), res.P99.Round(time.Millisecond), res.PeakHeap>>20, res.CPU.Seconds(), perCPU,
-				res.Attempts["scheduled"], res.Attempts["unschedulable"], res.Attempts["error"], orDash(w.floor), orDash(w.goal))
+				res.Attempts["scheduled"], res.Attempts["unschedulable"], res.Attempts["error"], orDash(w.floor), orDash(w.goalFor(m)))
 			fmt.Fprintf(os.Stderr, "%s/%s: %.0f pods/s\n", w.name, m, res.PodsPerSec)
 		}
 	}

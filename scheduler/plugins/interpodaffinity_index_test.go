@@ -83,13 +83,7 @@ func (c *spreadCluster) changeNode(t testing.TB, name string, f func(*framework.
 func compareIPA(t *testing.T, name string, c *spreadCluster, fast, slow *framework.Framework, pod *core.Pod, wantIndexed bool) {
 	t.Helper()
 	ctx := context.Background()
-	nodes, _ := c.snap.NodeInfos().List()
-	fs, ss := framework.NewCycleState(), framework.NewCycleState()
-	_, fst := fast.RunPreFilterPlugins(ctx, fs, pod)
-	_, sst := slow.RunPreFilterPlugins(ctx, ss, pod)
-	if statusString(fst) != statusString(sst) {
-		t.Fatalf("%s: PreFilter %v, reference %v", name, fst, sst)
-	}
+	nodes, fs, ss, fst := preFilterBoth(t, name, c, fast, slow, pod)
 	if !fst.IsSuccess() {
 		return
 	}

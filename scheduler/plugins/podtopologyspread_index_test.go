@@ -195,10 +195,9 @@ func TestPodTopologySpreadSnapshotCounts(t *testing.T) {
 	}
 }
 
-// compareSpread runs PreFilter, Filter, the AddPod/RemovePod extensions
-// and PreScore/Score with the snapshot's counts (fast) and without
-// (slow), and compares the results.
-func compareSpread(t *testing.T, name string, c *spreadCluster, fast, slow *framework.Framework, pod *core.Pod, wantIndexed bool) {
+// preFilterBoth runs PreFilter with both frameworks and fails unless they
+// agree; it returns the nodes, both cycle states and the status.
+func preFilterBoth(t *testing.T, name string, c *spreadCluster, fast, slow *framework.Framework, pod *core.Pod) ([]*framework.NodeInfo, *framework.CycleState, *framework.CycleState, *framework.Status) {
 	t.Helper()
 	ctx := context.Background()
 	nodes, _ := c.snap.NodeInfos().List()
@@ -208,6 +207,16 @@ func compareSpread(t *testing.T, name string, c *spreadCluster, fast, slow *fram
 	if statusString(fst) != statusString(sst) {
 		t.Fatalf("%s: PreFilter %v, reference %v", name, fst, sst)
 	}
+	return nodes, fs, ss, fst
+}
+
+// compareSpread runs PreFilter, Filter, the AddPod/RemovePod extensions
+// and PreScore/Score with the snapshot's counts (fast) and without
+// (slow), and compares the results.
+func compareSpread(t *testing.T, name string, c *spreadCluster, fast, slow *framework.Framework, pod *core.Pod, wantIndexed bool) {
+	t.Helper()
+	ctx := context.Background()
+	nodes, fs, ss, fst := preFilterBoth(t, name, c, fast, slow, pod)
 	if s, err := framework.ReadAs[*ptsState](fs, ptsPreFilterKey); err == nil {
 		if indexed := s.counts[0].base != nil; indexed != wantIndexed {
 			t.Errorf("%s: snapshot counts used %v, want %v", name, indexed, wantIndexed)
