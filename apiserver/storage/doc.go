@@ -31,6 +31,14 @@
 //
 // Each resource keeps its current objects (decoded once, with their JSON
 // encoding ready to send) and a window of recent events (Options.EventWindow).
+// Writes made through a Resource do not cost the cache a decode: the writer
+// registers the object it is about to store, and when the write's event
+// arrives with exactly those bytes the cache takes the writer's object and
+// writes the new resourceVersion into its JSON (where encoding/json would
+// put it) instead of decoding the stored bytes and encoding them again;
+// the writer returns that same entry. Writes by anyone else (another API
+// server on the same store) are decoded as before.
+//
 // A Watch reads that shared window with its own cursor: a thousand watchers
 // cost a thousand cursors, not a thousand buffers, and one slow client never
 // holds up the others. A watch that falls out of the window, or asks to

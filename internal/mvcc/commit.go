@@ -79,10 +79,19 @@ func (e *Engine) submit(ctx context.Context, o *op) (result, error) {
 	return o.res, o.res.err
 }
 
+// CommitSiblings is how many writes the previous group commit must have
+// carried for the next one to wait (Options.CommitDelay): two is the first
+// sign that writers overlap. (Five, PostgreSQL's commit_siblings default,
+// rarely triggered here: with commits of about a millisecond, batches of
+// the scheduler's end-to-end run are mostly of one or two writes.)
+const CommitSiblings = 2
+
 func (e *Engine) commitLoop() {
 	defer close(e.stopped)
 	var carry *op
 	batch := make([]*op, 0, e.opts.MaxBatch)
+	var linger *time.Timer
+	prev := 0 // writes of the previous batch
 	for {
 		var first *op
 		if carry != nil {
@@ -100,19 +109,50 @@ func (e *Engine) commitLoop() {
 			continue
 		}
 		batch = append(batch[:0], first)
+		// add puts o in the batch, or keeps it for after the batch when it
+		// must run alone (then the batch is closed: false).
+		add := func(o *op) bool {
+			if o.kind.alone() {
+				carry = o
+				return false
+			}
+			batch = append(batch, o)
+			return true
+		}
 	fill:
 		for len(batch) < e.opts.MaxBatch {
 			select {
 			case o := <-e.queue:
-				if o.kind.alone() {
-					carry = o
+				if !add(o) {
 					break fill
 				}
-				batch = append(batch, o)
 			default:
 				break fill
 			}
 		}
+		if want := min(prev, e.opts.MaxBatch); e.opts.CommitDelay > 0 && carry == nil && prev >= CommitSiblings && len(batch) < want {
+			// Under load: give the other writers a moment to join.
+			if linger == nil {
+				linger = time.NewTimer(e.opts.CommitDelay)
+			} else {
+				linger.Reset(e.opts.CommitDelay)
+			}
+		wait:
+			for len(batch) < want {
+				select {
+				case o := <-e.queue:
+					if !add(o) {
+						break wait
+					}
+				case <-linger.C:
+					break wait
+				case <-e.closing:
+					break wait
+				}
+			}
+			linger.Stop()
+		}
+		prev = len(batch)
 		e.commit(batch)
 		clear(batch)
 	}
