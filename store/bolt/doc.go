@@ -44,6 +44,16 @@
 // whole batch is durable; if the commit fails, every write of the batch
 // fails. Stats counts commits, writes and fsyncs.
 //
+// When writers overlap (the previous commit carried two writes or more), a
+// commit waits up to Options.CommitDelay (500 µs) for as many writes as the
+// previous one had before it starts: commits about a millisecond long
+// otherwise carry one or two writes each when a few clients write in turn,
+// and each pays two fsyncs. A lone writer is never delayed. End to end
+// through the API server, this raised the scheduler's SchedulingBasic run
+// from about 1,000 to about 1,150 pods/s and pod creation from about 2,450
+// to 3,000 per second on the project's 2-core machine (see
+// apiserver/storage and scheduler).
+//
 // Apply writes an ordered batch: the given ops (OpCreate, OpUpdate,
 // OpDelete, OpGrant, OpRevoke) in one bbolt transaction of their own, in
 // exactly the given order, each with its own Result (a failing op does not
