@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/btree"
@@ -95,7 +96,21 @@ type Entry struct {
 	Object      meta.Object
 	JSON        []byte
 	ModRevision int64
+
+	// For an entry the event window keeps without its decoded object (see
+	// DecodedEvents): the decoded entry, once a watch has needed it.
+	full atomic.Pointer[Entry]
 }
+
+// DecodedEvents is how many of a resource's most recent events keep the
+// decoded objects of versions that are no longer current. Older events
+// keep those versions as JSON only and decode them again, once, for the
+// first watch that reaches them: a window of 4,096 events of a busy
+// resource otherwise holds thousands of old decoded objects, which every
+// garbage collection must mark (with 10,000 pods cached, the paced-write
+// tail of bench/apibench came from those mark phases). Watches that keep
+// up never see the difference.
+const DecodedEvents = 256
 
 // Cacher keeps every registered resource in memory, fed by one watch on the
 // store, and serves reads and watches from there. It is the only reader of
@@ -604,7 +619,53 @@ func (r *Resource) applyLocked(ev store.Event, decoded *Entry) {
 	}
 	r.ring[(r.head+r.n)%len(r.ring)] = out
 	r.n++
+	if r.n > DecodedEvents {
+		i := (r.head + r.n - 1 - DecodedEvents) % len(r.ring)
+		r.ring[i] = r.undecodeLocked(r.ring[i])
+	}
 	r.notifyLocked()
+}
+
+// undecodeLocked returns ev with the entries that are no longer current
+// (its Prev, and its Object once replaced or deleted) swapped for copies
+// without the decoded object, or ev itself when there are none. Events
+// are shared with watches reading them, so ev is copied, not changed.
+func (r *Resource) undecodeLocked(ev *Event) *Event {
+	obj, prev := ev.Object, ev.Prev
+	if obj != nil && obj.Object != nil {
+		if cur, ok := r.items.Get(&Entry{Key: obj.Key}); !ok || cur != obj {
+			obj = &Entry{Key: obj.Key, JSON: obj.JSON, ModRevision: obj.ModRevision}
+		}
+	}
+	if prev != nil && prev.Object != nil {
+		prev = &Entry{Key: prev.Key, JSON: prev.JSON, ModRevision: prev.ModRevision}
+	}
+	if obj == ev.Object && prev == ev.Prev {
+		return ev
+	}
+	out := *ev
+	out.Object, out.Prev = obj, prev
+	return &out
+}
+
+// decoded returns e with its object: e itself, or for an entry the window
+// keeps as JSON only, its decoding (made once and shared).
+func (r *Resource) decoded(e *Entry) (*Entry, error) {
+	if e == nil || e.Object != nil {
+		return e, nil
+	}
+	if f := e.full.Load(); f != nil {
+		return f, nil
+	}
+	obj := r.cfg.New()
+	if err := json.Unmarshal(e.JSON, obj); err != nil {
+		return nil, fmt.Errorf("decode %s at %d: %w", e.Key, e.ModRevision, err)
+	}
+	if r.cfg.GVK.Kind != "" {
+		obj.GetTypeMeta().SetGroupVersionKind(r.cfg.GVK)
+	}
+	e.full.CompareAndSwap(nil, &Entry{Key: e.Key, Object: obj, JSON: e.JSON, ModRevision: e.ModRevision})
+	return e.full.Load(), nil
 }
 
 // decode turns a stored value into a cache entry at revision rv.

@@ -102,7 +102,11 @@ func (w *Watch) Next(ctx context.Context) (Event, error) {
 			ev := w.pending[0]
 			w.pending[0] = nil
 			w.pending = w.pending[1:]
-			if out, ok := w.filter(ev); ok {
+			out, ok, err := w.filter(ev)
+			if err != nil {
+				return Event{}, err
+			}
+			if ok {
 				w.lastRV = out.Revision
 				return out, nil
 			}
@@ -154,30 +158,43 @@ func (w *Watch) Next(ctx context.Context) (Event, error) {
 }
 
 // filter applies the prefix and predicate to ev, turning predicate
-// transitions into Added and Deleted as Kubernetes does.
-func (w *Watch) filter(ev *Event) (Event, bool) {
+// transitions into Added and Deleted as Kubernetes does. The event it
+// returns has decoded entries (an older event's may have been kept as JSON
+// only; see DecodedEvents).
+func (w *Watch) filter(ev *Event) (Event, bool, error) {
 	if !strings.HasPrefix(ev.Object.Key, w.prefix) {
-		return Event{}, false
+		return Event{}, false, nil
+	}
+	if ev.Object.Object == nil || (ev.Prev != nil && ev.Prev.Object == nil) {
+		obj, err := w.r.decoded(ev.Object)
+		if err != nil {
+			return Event{}, false, err
+		}
+		prev, err := w.r.decoded(ev.Prev)
+		if err != nil {
+			return Event{}, false, err
+		}
+		ev = &Event{Type: ev.Type, Revision: ev.Revision, Object: obj, Prev: prev, seq: ev.seq}
 	}
 	if w.pred == nil {
-		return *ev, true
+		return *ev, true, nil
 	}
 	cur := ev.Type != meta.Deleted && matches(w.pred, ev.Object)
 	prev := ev.Prev != nil && matches(w.pred, ev.Prev)
 	switch ev.Type {
 	case meta.Added:
-		return *ev, cur
+		return *ev, cur, nil
 	case meta.Deleted:
-		return *ev, prev
+		return *ev, prev, nil
 	case meta.Modified:
 		switch {
 		case cur && prev:
-			return *ev, true
+			return *ev, true, nil
 		case cur:
-			return Event{Type: meta.Added, Revision: ev.Revision, Object: ev.Object, Prev: ev.Prev}, true
+			return Event{Type: meta.Added, Revision: ev.Revision, Object: ev.Object, Prev: ev.Prev}, true, nil
 		case prev:
-			return Event{Type: meta.Deleted, Revision: ev.Revision, Object: ev.Object, Prev: ev.Prev}, true
+			return Event{Type: meta.Deleted, Revision: ev.Revision, Object: ev.Object, Prev: ev.Prev}, true, nil
 		}
 	}
-	return Event{}, false
+	return Event{}, false, nil
 }
