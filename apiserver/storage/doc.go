@@ -176,7 +176,7 @@
 //	  paced p99, scheduled start     46, 70 ms             28.7, 30.0 ms
 //	  paced p99, each call           37, 41 ms             17.4, 17.7 ms
 //
-// Where the paced tail comes from: every call slower than 25 ms overlaps a
+// Where the paced tail comes from: the calls slower than 25 ms overlap a
 // garbage collection's mark phase (1,171 of 1,374 in a run with a busy
 // machine, all 117 over 15 ms in a 200-pod run; apibench's
 // timestamps against GODEBUG=gctrace=1). With 10,000 pods cached the
