@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/longshore/longshore/api/authentication"
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
 )
@@ -96,7 +97,7 @@ func TestNamespaceTermination(t *testing.T) {
 
 func TestTokenRequestWithoutPKI(t *testing.T) {
 	ts := newTestServer(t, Config{})
-	var tr TokenRequest
+	var tr authentication.TokenRequest
 	req := `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"audiences":["api"],"expirationSeconds":3600}}`
 	if code := ts.do(t, "POST", "/api/v1/namespaces/default/serviceaccounts/default/token", "application/json", req, &tr); code != 201 || tr.Status.Token == "" {
 		t.Fatalf("token request: %d %+v", code, tr.Status)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/longshore/longshore/api/authentication"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -157,27 +158,6 @@ func (s *Server) checkServiceAccount(ctx context.Context, ns, name, uid string, 
 	return nil
 }
 
-// TokenRequest is authentication.k8s.io/v1 TokenRequest, the body of
-// serviceaccounts/{name}/token.
-type TokenRequest struct {
-	meta.TypeMeta   `json:",inline"`
-	meta.ObjectMeta `json:"metadata,omitempty"`
-	Spec            struct {
-		Audiences         []string `json:"audiences"`
-		ExpirationSeconds *int64   `json:"expirationSeconds,omitempty"`
-		BoundObjectRef    *struct {
-			Kind       string `json:"kind,omitempty"`
-			APIVersion string `json:"apiVersion,omitempty"`
-			Name       string `json:"name,omitempty"`
-			UID        string `json:"uid,omitempty"`
-		} `json:"boundObjectRef,omitempty"`
-	} `json:"spec"`
-	Status struct {
-		Token               string    `json:"token"`
-		ExpirationTimestamp meta.Time `json:"expirationTimestamp"`
-	} `json:"status"`
-}
-
 // handleTokenRequest issues a service account token (what the kubelet asks
 // for to fill projected token volumes).
 func (s *Server) handleTokenRequest(w http.ResponseWriter, r *http.Request, info *RequestInfo) error {
@@ -191,7 +171,7 @@ func (s *Server) handleTokenRequest(w http.ResponseWriter, r *http.Request, info
 	if err != nil {
 		return err
 	}
-	var tr TokenRequest
+	var tr authentication.TokenRequest
 	if err := json.Unmarshal(body, &tr); err != nil {
 		return apierror.NewBadRequest(fmt.Sprintf("invalid TokenRequest: %v", err))
 	}
@@ -226,7 +206,7 @@ func (s *Server) handleTokenRequest(w http.ResponseWriter, r *http.Request, info
 	if err != nil {
 		return apierror.NewInternal(err)
 	}
-	tr.TypeMeta = meta.TypeMeta{Kind: "TokenRequest", APIVersion: "authentication.k8s.io/v1"}
+	tr.TypeMeta = authentication.NewTokenRequest().TypeMeta
 	tr.Name, tr.Namespace = info.Name, info.Namespace
 	tr.Status.Token, tr.Status.ExpirationTimestamp = tok, meta.NewTime(exp.UTC().Truncate(time.Second))
 	writeJSON(w, r, http.StatusCreated, tr)

@@ -9,30 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/longshore/longshore/api/authentication"
 	"github.com/longshore/longshore/api/core"
-	"github.com/longshore/longshore/api/meta"
 	"github.com/longshore/longshore/apiserver/client"
 )
-
-// tokenRequest is authentication.k8s.io/v1 TokenRequest as sent to
-// serviceaccounts/{name}/token.
-type tokenRequest struct {
-	meta.TypeMeta `json:",inline"`
-	Spec          struct {
-		Audiences         []string `json:"audiences"`
-		ExpirationSeconds *int64   `json:"expirationSeconds,omitempty"`
-		BoundObjectRef    *struct {
-			Kind       string `json:"kind,omitempty"`
-			APIVersion string `json:"apiVersion,omitempty"`
-			Name       string `json:"name,omitempty"`
-			UID        string `json:"uid,omitempty"`
-		} `json:"boundObjectRef,omitempty"`
-	} `json:"spec"`
-	Status struct {
-		Token               string    `json:"token"`
-		ExpirationTimestamp meta.Time `json:"expirationTimestamp"`
-	} `json:"status"`
-}
 
 // tokenCache keeps the service account tokens of projected volumes and
 // asks for a new one when 80 % of a token's lifetime has passed, as
@@ -65,18 +45,12 @@ func (k *Kubelet) token(ctx context.Context, pod *core.Pod, p *core.ServiceAccou
 	if p.ExpirationSeconds != nil {
 		exp = *p.ExpirationSeconds
 	}
-	var tr tokenRequest
-	tr.Kind, tr.APIVersion = "TokenRequest", "authentication.k8s.io/v1"
+	tr := authentication.NewTokenRequest()
 	if p.Audience != "" {
 		tr.Spec.Audiences = []string{p.Audience}
 	}
 	tr.Spec.ExpirationSeconds = &exp
-	tr.Spec.BoundObjectRef = &struct {
-		Kind       string `json:"kind,omitempty"`
-		APIVersion string `json:"apiVersion,omitempty"`
-		Name       string `json:"name,omitempty"`
-		UID        string `json:"uid,omitempty"`
-	}{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID}
+	tr.Spec.BoundObjectRef = &authentication.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID}
 	body, err := json.Marshal(tr)
 	if err != nil {
 		return "", err
@@ -90,7 +64,7 @@ func (k *Kubelet) token(ctx context.Context, pod *core.Pod, p *core.ServiceAccou
 	if err != nil {
 		return "", fmt.Errorf("request token for %s/%s: %w", pod.Namespace, sa, err)
 	}
-	var out tokenRequest
+	var out authentication.TokenRequest
 	if err := json.Unmarshal(resp.Body, &out); err != nil {
 		return "", fmt.Errorf("decode token: %w", err)
 	}
