@@ -375,20 +375,11 @@ func (n *Node) applyLocal(ctx context.Context, data []byte) (*result, uint64, er
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
 	f := n.r.Apply(data, timeout)
-	var err error
-	if ctx.Done() == nil {
-		err = f.Error()
-	} else {
-		ch := make(chan error, 1)
-		go func() { ch <- f.Error() }()
-		select {
-		case err = <-ch:
-		case <-ctx.Done():
-			return nil, 0, fmt.Errorf("%w: %w", ErrOutcomeUnknown, ctx.Err())
-		}
-	}
+	err := waitFuture(ctx, f)
 	switch {
 	case err == nil:
+	case ctx.Err() != nil && err == ctx.Err():
+		return nil, 0, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
 	case errors.Is(err, hraft.ErrNotLeader), errors.Is(err, hraft.ErrLeadershipTransferInProgress), errors.Is(err, hraft.ErrEnqueueTimeout):
 		return nil, 0, fmt.Errorf("%w: %w", errRetry, err)
 	case errors.Is(err, hraft.ErrRaftShutdown):
@@ -502,20 +493,10 @@ func (n *Node) readIndex(ctx context.Context) (uint64, error) {
 		}
 	}
 	idx := n.r.CommitIndex()
-	f := n.r.VerifyLeader()
-	var err error
-	if ctx.Done() == nil {
-		err = f.Error()
-	} else {
-		ch := make(chan error, 1)
-		go func() { ch <- f.Error() }()
-		select {
-		case err = <-ch:
-		case <-ctx.Done():
-			return 0, ctx.Err()
+	if err := waitFuture(ctx, n.r.VerifyLeader()); err != nil {
+		if ctx.Err() != nil && err == ctx.Err() {
+			return 0, err
 		}
-	}
-	if err != nil {
 		return 0, fmt.Errorf("%w: %w", errRetry, err)
 	}
 	return idx, nil
@@ -778,7 +759,12 @@ func (n *Node) Snapshot(ctx context.Context) error {
 	return waitFuture(ctx, n.r.Snapshot())
 }
 
+// waitFuture waits for f's outcome, or returns ctx.Err() (the outcome then
+// unknown) if ctx ends first.
 func waitFuture(ctx context.Context, f hraft.Future) error {
+	if ctx.Done() == nil { // a context that cannot end costs no goroutine
+		return f.Error()
+	}
 	ch := make(chan error, 1)
 	go func() { ch <- f.Error() }()
 	select {
