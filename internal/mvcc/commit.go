@@ -92,6 +92,16 @@ func (e *Engine) commitLoop() {
 	batch := make([]*op, 0, e.opts.MaxBatch)
 	var linger *time.Timer
 	prev := 0 // writes of the previous batch
+	// add puts o in the batch, or keeps it for after the batch when it must
+	// run alone (then the batch is closed: false).
+	add := func(o *op) bool {
+		if o.kind.alone() {
+			carry = o
+			return false
+		}
+		batch = append(batch, o)
+		return true
+	}
 	for {
 		var first *op
 		if carry != nil {
@@ -109,16 +119,6 @@ func (e *Engine) commitLoop() {
 			continue
 		}
 		batch = append(batch[:0], first)
-		// add puts o in the batch, or keeps it for after the batch when it
-		// must run alone (then the batch is closed: false).
-		add := func(o *op) bool {
-			if o.kind.alone() {
-				carry = o
-				return false
-			}
-			batch = append(batch, o)
-			return true
-		}
 	fill:
 		for len(batch) < e.opts.MaxBatch {
 			select {
