@@ -38,9 +38,28 @@ func cachedList[T meta.Object](ctx context.Context, s *Server, gvr meta.GroupVer
 	}
 	out := make([]T, 0, len(l.Items))
 	for _, e := range l.Items {
-		out = append(out, e.Object.(T))
+		obj, err := objectOf[T](e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, obj)
 	}
 	return out, nil
+}
+
+// objectOf returns e's object (shared and read-only) as a T, or an
+// internal error if it cannot be decoded or is not a T.
+func objectOf[T meta.Object](e *storage.Entry) (T, error) {
+	var zero T
+	obj, err := e.Object()
+	if err != nil {
+		return zero, apierror.NewInternal(err)
+	}
+	t, ok := obj.(T)
+	if !ok {
+		return zero, apierror.NewInternal(fmt.Errorf("%s holds a %T, not a %T", e.Key, obj, zero))
+	}
+	return t, nil
 }
 
 func cachedGet[T meta.Object](ctx context.Context, s *Server, gvr meta.GroupVersionResource, namespace, name string) (T, error) {
@@ -56,7 +75,7 @@ func cachedGet[T meta.Object](ctx context.Context, s *Server, gvr meta.GroupVers
 	if err != nil {
 		return zero, err
 	}
-	return e.Object.(T), nil
+	return objectOf[T](e)
 }
 
 func (r rbacSource) ClusterRoleBindings(ctx context.Context) ([]*rbac.ClusterRoleBinding, error) {

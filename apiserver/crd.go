@@ -189,7 +189,11 @@ func (s *Server) runCRDs(ctx context.Context) error {
 	}
 	installed := map[string]*customResource{}
 	for _, e := range list.Items {
-		s.syncCRD(ctx, res, e.Object.(*apiextensions.CustomResourceDefinition), installed)
+		crd, err := objectOf[*apiextensions.CustomResourceDefinition](e)
+		if err != nil {
+			return err
+		}
+		s.syncCRD(ctx, res, crd, installed)
 	}
 	w, err := res.store.Watch(ctx, res.prefix, storage.WatchOptions{ResourceVersion: strconv.FormatInt(list.Revision, 10)})
 	if err != nil {
@@ -207,7 +211,11 @@ func (s *Server) runCRDs(ctx context.Context) error {
 				time.Sleep(time.Second)
 				if l, lerr := res.store.List(ctx, res.prefix, storage.ListOptions{}); lerr == nil {
 					for _, e := range l.Items {
-						s.syncCRD(ctx, res, e.Object.(*apiextensions.CustomResourceDefinition), installed)
+						if crd, err := objectOf[*apiextensions.CustomResourceDefinition](e); err == nil {
+							s.syncCRD(ctx, res, crd, installed)
+						} else {
+							s.log.Error("custom resource definition", "key", e.Key, "err", err)
+						}
 					}
 					w, err = res.store.Watch(ctx, res.prefix, storage.WatchOptions{ResourceVersion: strconv.FormatInt(l.Revision, 10)})
 					if err != nil {
@@ -216,7 +224,11 @@ func (s *Server) runCRDs(ctx context.Context) error {
 				}
 				continue
 			}
-			crd := ev.Object.Object.(*apiextensions.CustomResourceDefinition)
+			crd, err := objectOf[*apiextensions.CustomResourceDefinition](ev.Object)
+			if err != nil {
+				s.log.Error("custom resource definition", "key", ev.Object.Key, "err", err)
+				continue
+			}
 			if ev.Type == meta.Deleted {
 				if cr, ok := installed[crd.Name]; ok {
 					s.removeResource(cr.gvr)

@@ -349,7 +349,11 @@ func (s *Server) checkNamespace(ctx context.Context, ns string) error {
 		}
 		return s.storageError(err, nsRes, ns)
 	}
-	if n, ok := e.Object.(*core.Namespace); ok && (n.DeletionTimestamp != nil || n.Status.Phase == core.NamespaceTerminating) {
+	n, err := objectOf[*core.Namespace](e)
+	if err != nil {
+		return err
+	}
+	if n.DeletionTimestamp != nil || n.Status.Phase == core.NamespaceTerminating {
 		return apierror.New(http.StatusForbidden, meta.StatusReasonForbidden,
 			fmt.Sprintf("unable to create new content in namespace %s because it is being terminated", ns),
 			&meta.StatusDetails{Name: ns, Kind: "namespaces", Causes: []meta.StatusCause{{Type: "NamespaceTerminating", Field: "metadata.namespace", Message: "namespace is being terminated"}}})
@@ -429,7 +433,7 @@ func (s *Server) updateObjectEntry(ctx context.Context, res *resource, namespace
 		var err error
 		if p.readOnlyCur && ce != nil {
 			old = cur
-			obj, err = fn(ce, ce.Object)
+			obj, err = fn(ce, cur) // fn only reads it
 		} else {
 			old = cur.DeepCopyObject()
 			obj, err = fn(ce, cur)
@@ -520,7 +524,11 @@ func (s *Server) updateObjectEntry(ctx context.Context, res *resource, namespace
 		return nil, false, s.storageError(err, res, name)
 	}
 	if serviceAfter != nil && e.ModRevision != 0 {
-		s.alloc.releaseUnused(ctx, serviceBefore, e.Object.(*core.Service))
+		if svc, err := objectOf[*core.Service](e); err == nil {
+			s.alloc.releaseUnused(ctx, serviceBefore, svc)
+		} else {
+			s.log.Error("release service addresses", "key", e.Key, "err", err)
+		}
 	}
 	if deleteAfter && !p.dryRun {
 		// The last finalizer is gone from an object being deleted: finish.
@@ -656,22 +664,26 @@ func (s *Server) deleteObject(ctx context.Context, res *resource, namespace, nam
 	if err := checkNamespaceDelete(res, name); err != nil {
 		return nil, false, err
 	}
-	cur, err := res.store.Get(ctx, key, "")
+	ce, err := res.store.Get(ctx, key, "")
 	if err != nil {
 		return nil, false, s.storageError(err, res, name)
 	}
-	if err := checkPreconditions(res, name, cur.Object, opts.Preconditions); err != nil {
+	cur, err := objectOf[meta.Object](ce)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := checkPreconditions(res, name, cur, opts.Preconditions); err != nil {
 		return nil, false, err
 	}
 	attrs := &admission.Attributes{Operation: admission.Delete, Kind: res.gvk, Resource: res.gvr, Namespace: namespace,
-		Name: name, OldObject: cur.Object, User: user, DryRun: isDry}
+		Name: name, OldObject: cur, User: user, DryRun: isDry}
 	if err := s.admission.Validate(ctx, attrs); err != nil {
 		return nil, false, admissionError(err, res, name)
 	}
-	grace := gracePeriod(res, cur.Object, opts)
+	grace := gracePeriod(res, cur, opts)
 	policy := defaultPropagation(res, opts)
-	cm := cur.Object.GetObjectMeta()
-	if ns, ok := cur.Object.(*core.Namespace); ok && len(ns.Spec.Finalizers) > 0 {
+	cm := cur.GetObjectMeta()
+	if ns, ok := cur.(*core.Namespace); ok && len(ns.Spec.Finalizers) > 0 {
 		return s.terminateNamespace(ctx, res, name, opts, user, isDry)
 	}
 	needsFinalizer := ""
@@ -711,10 +723,11 @@ func (s *Server) deleteObject(ctx context.Context, res *resource, namespace, nam
 		if err != nil {
 			return nil, false, err
 		}
-		if e.Object == nil {
-			return e, true, nil
+		obj, err := objectOf[meta.Object](e)
+		if err != nil {
+			return nil, false, err
 		}
-		m := e.Object.GetObjectMeta()
+		m := obj.GetObjectMeta()
 		if m.DeletionGracePeriodSeconds != nil && *m.DeletionGracePeriodSeconds == 0 && len(m.Finalizers) == 0 {
 			// Nothing holds it: delete now.
 			de, err := res.store.Delete(ctx, key, nil, isDry)
@@ -809,7 +822,11 @@ func (s *Server) handleDeleteCollection(w http.ResponseWriter, r *http.Request, 
 	user, _ := authn.UserFrom(r.Context())
 	out := &storage.ListResult{Revision: list.Revision}
 	for _, e := range list.Items {
-		m := e.Object.GetObjectMeta()
+		obj, err := objectOf[meta.Object](e)
+		if err != nil {
+			return err
+		}
+		m := obj.GetObjectMeta()
 		de, _, err := s.deleteObject(r.Context(), res, m.Namespace, m.Name, opts, user)
 		if err != nil {
 			if apierror.IsNotFound(err) {
@@ -1055,7 +1072,9 @@ func deepEqualOutsideMeta(a, b meta.Object) bool {
 
 // deleted releases what a deleted object held (a Service's addresses).
 func (s *Server) deleted(ctx context.Context, e *storage.Entry) {
-	if svc, ok := e.Object.(*core.Service); ok {
+	if obj, err := e.Object(); err != nil {
+		s.log.Error("release service addresses", "key", e.Key, "err", err)
+	} else if svc, ok := obj.(*core.Service); ok {
 		s.alloc.releaseUnused(ctx, svc, nil)
 	}
 }

@@ -36,7 +36,10 @@ func (s *Server) proxyToKubelet(w http.ResponseWriter, r *http.Request, info *Re
 	if err != nil {
 		return s.storageError(err, res, info.Name)
 	}
-	pod := e.Object.(*core.Pod)
+	pod, err := objectOf[*core.Pod](e)
+	if err != nil {
+		return err
+	}
 	if pod.Spec.NodeName == "" {
 		return apierror.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", info.Name))
 	}
@@ -55,7 +58,11 @@ func (s *Server) proxyToKubelet(w http.ResponseWriter, r *http.Request, info *Re
 	if err != nil {
 		return err
 	}
-	host, port, err := kubeletAddress(ne.Object.(*core.Node))
+	node, err := objectOf[*core.Node](ne)
+	if err != nil {
+		return err
+	}
+	host, port, err := kubeletAddress(node)
 	if err != nil {
 		return apierror.NewServiceUnavailable(err.Error())
 	}

@@ -69,7 +69,7 @@ func writeJSON(w http.ResponseWriter, r *http.Request, code int, v any) {
 // writeEntry writes one object (or its Table row).
 func writeEntry(w http.ResponseWriter, r *http.Request, code int, res *resource, e *storage.Entry) error {
 	if wantsTable(r) {
-		t, err := tableFor(r, res, []*storage.Entry{e}, &meta.ListMeta{ResourceVersion: e.Object.GetObjectMeta().ResourceVersion})
+		t, err := tableFor(r, res, []*storage.Entry{e}, &meta.ListMeta{ResourceVersion: strconv.FormatInt(e.ModRevision, 10)})
 		if err != nil {
 			return err
 		}
@@ -169,6 +169,19 @@ func (p *selectorPredicate) Matches(obj meta.Object) bool {
 		return false
 	}
 	if p.fields != nil && !p.fields.Matches(p.kind(obj)) {
+		return false
+	}
+	return true
+}
+
+// MatchesAttrs is Matches on the Attrs the server registers with every
+// resource (the labels, and the kind's Fields), for the objects the watch
+// cache keeps as JSON only.
+func (p *selectorPredicate) MatchesAttrs(a storage.Attrs) bool {
+	if p.labels != nil && !p.labels.Matches(labels.Set(a.Labels)) {
+		return false
+	}
+	if p.fields != nil && !p.fields.Matches(fields.Set(a.Fields)) {
 		return false
 	}
 	return true

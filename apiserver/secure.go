@@ -143,7 +143,11 @@ func (s *Server) checkServiceAccount(ctx context.Context, ns, name, uid string, 
 	if err != nil {
 		return fmt.Errorf("service account %s/%s: %w", ns, name, err)
 	}
-	if uid != "" && e.Object.GetObjectMeta().UID != uid {
+	sa, err := objectOf[meta.Object](e)
+	if err != nil {
+		return err
+	}
+	if uid != "" && sa.GetObjectMeta().UID != uid {
 		return fmt.Errorf("service account %s/%s was recreated", ns, name)
 	}
 	if pod != nil {
@@ -151,7 +155,11 @@ func (s *Server) checkServiceAccount(ctx context.Context, ns, name, uid string, 
 		if err != nil {
 			return fmt.Errorf("pod %s/%s: %w", ns, pod.Name, err)
 		}
-		if pe.Object.GetObjectMeta().UID != pod.UID {
+		p, err := objectOf[meta.Object](pe)
+		if err != nil {
+			return err
+		}
+		if p.GetObjectMeta().UID != pod.UID {
 			return fmt.Errorf("pod %s/%s was recreated", ns, pod.Name)
 		}
 	}
@@ -187,7 +195,11 @@ func (s *Server) handleTokenRequest(w http.ResponseWriter, r *http.Request, info
 		}
 		ttl = time.Duration(*tr.Spec.ExpirationSeconds) * time.Second
 	}
-	req := authn.TokenRequest{Namespace: info.Namespace, Name: info.Name, UID: e.Object.GetObjectMeta().UID, Audiences: tr.Spec.Audiences, TTL: ttl}
+	sa, err := objectOf[meta.Object](e)
+	if err != nil {
+		return err
+	}
+	req := authn.TokenRequest{Namespace: info.Namespace, Name: info.Name, UID: sa.GetObjectMeta().UID, Audiences: tr.Spec.Audiences, TTL: ttl}
 	if b := tr.Spec.BoundObjectRef; b != nil {
 		if b.Kind != "Pod" {
 			return apierror.NewBadRequest("only pods can be bound to a token")
@@ -196,7 +208,10 @@ func (s *Server) handleTokenRequest(w http.ResponseWriter, r *http.Request, info
 		if err != nil {
 			return err
 		}
-		pod := pe.Object.(*core.Pod)
+		pod, err := objectOf[*core.Pod](pe)
+		if err != nil {
+			return err
+		}
 		if b.UID != "" && b.UID != pod.UID {
 			return apierror.NewConflict(apierror.GroupResource{Resource: "pods"}, b.Name, errors.New("the UID in the bound object reference does not match"))
 		}

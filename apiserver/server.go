@@ -309,7 +309,12 @@ func (s *Server) addResource(ctx context.Context, gvk meta.GroupVersionKind, gvr
 		strat = o
 	}
 	cfg := storage.ResourceConfig{Prefix: prefix, GVK: gvk, New: kind.New,
-		Transformer: s.cfg.Transformers[apierror.GroupResource{Group: gvr.Group, Resource: gvr.Resource}]}
+		Transformer: s.cfg.Transformers[apierror.GroupResource{Group: gvr.Group, Resource: gvr.Resource}],
+		// What selectorPredicate looks at, for the objects the cache
+		// keeps as JSON only.
+		Attrs: func(obj meta.Object) storage.Attrs {
+			return storage.Attrs{Labels: obj.GetObjectMeta().Labels, Fields: kind.Fields(obj)}
+		}}
 	sr, err := s.cacher.Register(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("register %s: %w", gvr, err)

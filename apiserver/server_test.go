@@ -20,6 +20,7 @@ import (
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
 	"github.com/longshore/longshore/apiserver/encryption"
+	"github.com/longshore/longshore/apiserver/storage"
 	"github.com/longshore/longshore/store"
 	"github.com/longshore/longshore/store/memory"
 )
@@ -419,6 +420,103 @@ func TestDiscoveryAndTables(t *testing.T) {
 	json.NewEncoder(&body).Encode(table.Rows[0].Object)
 	if !strings.Contains(body.String(), "PartialObjectMetadata") {
 		t.Fatalf("row object: %s", body.String())
+	}
+}
+
+// The watch cache keeps most objects as JSON only (those whose last event
+// is older than storage.DecodedEvents): label and field selectors, watches
+// and tables must see them as they see decoded ones.
+func TestSelectorsOnJSONOnlyObjects(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	const pod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","labels":{"app":"%s"}},
+"spec":{"nodeName":"%s","containers":[{"name":"web","image":"nginx:1.25"}]}}`
+	for i := range 12 {
+		app, node := "a", "n1"
+		if i%3 == 0 {
+			app = "b"
+		}
+		if i%2 == 0 {
+			node = "n2"
+		}
+		if code := ts.do(t, "POST", "/api/v1/namespaces/default/pods", "application/json", fmt.Sprintf(pod, fmt.Sprint("p", i), app, node), nil); code != 201 {
+			t.Fatalf("create p%d: %d", i, code)
+		}
+	}
+	// Push those pods' events out of the decoded part of the window.
+	ts.do(t, "POST", "/api/v1/namespaces/default/pods", "application/json", fmt.Sprintf(podJSON, "churn", "c"), nil)
+	var last core.Pod
+	for i := range storage.DecodedEvents + 1 {
+		if code := ts.do(t, "PATCH", "/api/v1/namespaces/default/pods/churn", "application/merge-patch+json",
+			fmt.Sprintf(`{"metadata":{"annotations":{"n":"%d"}}}`, i), &last); code != 200 {
+			t.Fatalf("patch %d: %d", i, code)
+		}
+	}
+	var list core.PodList
+	ts.do(t, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Db&fieldSelector=spec.nodeName%3Dn2", "", "", &list)
+	var names []string
+	for _, p := range list.Items {
+		names = append(names, p.Name)
+	}
+	if fmt.Sprint(names) != "[p0 p6]" { // i%3 == 0 and i%2 == 0
+		t.Fatalf("selected %v, want [p0 p6]", names)
+	}
+	// A watch from the current state with a field selector, then a change
+	// that moves p3 out of it (a label change) and one into it.
+	req, _ := http.NewRequest("GET", ts.URL+"/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Db&resourceVersion="+last.ResourceVersion, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	for _, p := range []string{`{"metadata":{"labels":{"app":"a"}}}`, `{"metadata":{"labels":{"app":"b"}}}`} {
+		target := "p3"
+		if strings.Contains(p, `"b"`) {
+			target = "p1"
+		}
+		if code := ts.do(t, "PATCH", "/api/v1/namespaces/default/pods/"+target, "application/merge-patch+json", p, nil); code != 200 {
+			t.Fatalf("patch %s: %d", target, code)
+		}
+	}
+	dec := json.NewDecoder(resp.Body)
+	var got []string
+	for range 2 {
+		var ev struct {
+			Type   string
+			Object core.Pod
+		}
+		if err := dec.Decode(&ev); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ev.Type+" "+ev.Object.Name)
+	}
+	if fmt.Sprint(got) != "[DELETED p3 ADDED p1]" {
+		t.Fatalf("watch events %v, want [DELETED p3 ADDED p1]", got)
+	}
+	// A table of every pod has each pod's node.
+	req, _ = http.NewRequest("GET", ts.URL+"/api/v1/namespaces/default/pods", nil)
+	req.Header.Set("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+	tresp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tresp.Body.Close()
+	var table Table
+	if err := json.NewDecoder(tresp.Body).Decode(&table); err != nil {
+		t.Fatal(err)
+	}
+	col := -1
+	for i, c := range table.ColumnDefinitions {
+		if c.Name == "Node" {
+			col = i
+		}
+	}
+	if len(table.Rows) != 13 || col < 0 {
+		t.Fatalf("table of %d rows, node column %d", len(table.Rows), col)
+	}
+	for _, row := range table.Rows {
+		if name := row.Cells[0].(string); name != "churn" && row.Cells[col] == "<none>" {
+			t.Fatalf("row %v has no node", row.Cells)
+		}
 	}
 }
 

@@ -225,7 +225,11 @@ func (s *Server) handleScale(w http.ResponseWriter, r *http.Request, info *Reque
 		if err != nil {
 			return s.storageError(err, res, info.Name)
 		}
-		sc, err := scaleOf(res, e.Object)
+		obj, err := objectOf[meta.Object](e)
+		if err != nil {
+			return err
+		}
+		sc, err := scaleOf(res, obj)
 		if err != nil {
 			return err
 		}
@@ -280,7 +284,11 @@ func (s *Server) handleScale(w http.ResponseWriter, r *http.Request, info *Reque
 	if err != nil {
 		return err
 	}
-	sc, err := scaleOf(res, e.Object)
+	obj, err := objectOf[meta.Object](e)
+	if err != nil {
+		return err
+	}
+	sc, err := scaleOf(res, obj)
 	if err != nil {
 		return err
 	}
@@ -352,7 +360,11 @@ func (s *Server) handleFinalize(w http.ResponseWriter, r *http.Request, info *Re
 	if err != nil {
 		return err
 	}
-	if ns := e.Object.(*core.Namespace); ns.DeletionTimestamp != nil && len(ns.Spec.Finalizers) == 0 && len(ns.Finalizers) == 0 && !dryRun(r) {
+	ns, err := objectOf[*core.Namespace](e)
+	if err != nil {
+		return err
+	}
+	if ns.DeletionTimestamp != nil && len(ns.Spec.Finalizers) == 0 && len(ns.Finalizers) == 0 && !dryRun(r) {
 		if de, err := res.store.Delete(r.Context(), res.key("", info.Name), nil, false); err == nil {
 			e = de
 		} else if !errors.Is(err, store.ErrNotFound) {

@@ -73,10 +73,14 @@ func tableFor(r *http.Request, res *resource, entries []*storage.Entry, lm *meta
 	}
 	now := time.Now()
 	for _, e := range entries {
-		m := e.Object.GetObjectMeta()
+		obj, err := e.Peek()
+		if err != nil {
+			return nil, apierror.NewInternal(err)
+		}
+		m := obj.GetObjectMeta()
 		var row TableRow
 		if p != nil {
-			row.Cells = p.Cells(e.Object, now)
+			row.Cells = p.Cells(obj, now)
 		} else {
 			row.Cells = []any{m.Name, Age(m.CreationTimestamp, now)}
 		}

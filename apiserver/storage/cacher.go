@@ -44,6 +44,19 @@ type ResourceConfig struct {
 	New func() meta.Object
 	// Transformer, if set, is applied to stored bytes.
 	Transformer Transformer
+	// Attrs, if set, returns what label and field selectors look at in an
+	// object. The cache keeps most objects as JSON only (see Entry) and
+	// keeps their Attrs beside, so that a predicate implementing
+	// AttrsPredicate selects them without a decode. Default: the labels,
+	// metadata.name and metadata.namespace.
+	Attrs func(meta.Object) Attrs
+}
+
+// Attrs are the parts of an object that label and field selectors look
+// at. They are shared and read-only.
+type Attrs struct {
+	Labels map[string]string
+	Fields map[string]string
 }
 
 // Options tune a Cacher. The zero value works.
@@ -88,28 +101,80 @@ func (o *Options) withDefaults() Options {
 }
 
 // Entry is one version of an object as the cache holds it. Entries are
-// shared between readers: Object must be treated as read-only (DeepCopy it
-// before changing anything), and JSON is its encoding with
-// metadata.resourceVersion set, ready to write to a client.
+// shared between readers and read-only: JSON is the object's encoding with
+// metadata.resourceVersion set, ready to write to a client, and Object
+// returns it decoded (DeepCopy it before changing anything).
+//
+// The cache keeps the decoded object only for the versions of its most
+// recent DecodedEvents events; every other entry holds the JSON and the
+// object's Attrs, and Object decodes the JSON the first time it is asked
+// for, keeping the result for later callers. Serving lists and watches
+// needs only the JSON, so with 10,000 pods the garbage collector has a few
+// hundred decoded pods to mark instead of 10,000 (see "Performance" in the
+// package documentation).
 type Entry struct {
 	Key         string
-	Object      meta.Object
 	JSON        []byte
 	ModRevision int64
 
-	// For an entry the event window keeps without its decoded object (see
-	// DecodedEvents): the decoded entry, once a watch has needed it.
-	full atomic.Pointer[Entry]
+	obj   meta.Object // nil when the entry is kept as JSON only
+	r     *Resource   // decodes the JSON of an entry kept as JSON only
+	attrs Attrs       // of an entry kept as JSON only
+	lazy  atomic.Pointer[decodedObject]
 }
 
-// DecodedEvents is how many of a resource's most recent events keep the
-// decoded objects of versions that are no longer current. Older events
-// keep those versions as JSON only and decode them again, once, for the
-// first watch that reaches them: a window of 4,096 events of a busy
-// resource otherwise holds thousands of old decoded objects, which every
-// garbage collection must mark (with 10,000 pods cached, the paced-write
-// tail of bench/apibench came from those mark phases). Watches that keep
-// up never see the difference.
+type decodedObject struct{ obj meta.Object }
+
+// Object returns the entry's object, shared and read-only. For an entry
+// kept as JSON only it decodes the JSON once, for every caller after it;
+// the error is that decode's.
+func (e *Entry) Object() (meta.Object, error) {
+	if obj := e.loaded(); obj != nil {
+		return obj, nil
+	}
+	if e.r == nil {
+		return nil, fmt.Errorf("storage: entry %s holds no object", e.Key)
+	}
+	obj, err := e.r.unmarshal(e.Key, e.ModRevision, e.JSON)
+	if err != nil {
+		return nil, err
+	}
+	e.lazy.CompareAndSwap(nil, &decodedObject{obj})
+	return e.lazy.Load().obj, nil
+}
+
+// Peek is Object for one-off reads of many entries (a table of every pod):
+// for an entry kept as JSON only that nobody has decoded yet, it decodes
+// the JSON without keeping the result, so that the cache does not grow.
+func (e *Entry) Peek() (meta.Object, error) {
+	if obj := e.loaded(); obj != nil {
+		return obj, nil
+	}
+	if e.r == nil {
+		return nil, fmt.Errorf("storage: entry %s holds no object", e.Key)
+	}
+	return e.r.unmarshal(e.Key, e.ModRevision, e.JSON)
+}
+
+// loaded returns the decoded object if the entry has one, else nil.
+func (e *Entry) loaded() meta.Object {
+	if e.obj != nil {
+		return e.obj
+	}
+	if d := e.lazy.Load(); d != nil {
+		return d.obj
+	}
+	return nil
+}
+
+// DecodedEvents is how many of a resource's most recent events keep their
+// objects decoded. When an event gets older than that, its entries (the
+// object after the change, if still current, and the one before) are
+// replaced by copies holding the JSON and the object's Attrs only. A
+// cache of 10,000 pods otherwise holds 10,000 decoded pods, and the
+// thousands of old versions of a busy event window, for every garbage
+// collection to mark: the paced-write tail of bench/apibench came from
+// those mark phases.
 const DecodedEvents = 256
 
 // Cacher keeps every registered resource in memory, fed by one watch on the
@@ -202,7 +267,7 @@ func (c *Cacher) Register(ctx context.Context, cfg ResourceConfig) (*Resource, e
 				c.log.Error("skipping undecodable object", "key", kvs[i].Key, "err", err)
 				continue
 			}
-			r.items.ReplaceOrInsert(e)
+			r.items.ReplaceOrInsert(r.lean(e))
 		}
 		r.evictedRV = c.rv
 	}
@@ -283,7 +348,7 @@ func (c *Cacher) syncOnce(ctx context.Context) error {
 			c.log.Error("skipping undecodable object", "key", kvs[i].Key, "err", err)
 			continue
 		}
-		fresh[r.cfg.Prefix] = append(fresh[r.cfg.Prefix], e)
+		fresh[r.cfg.Prefix] = append(fresh[r.cfg.Prefix], r.lean(e))
 	}
 	for p, r := range c.resources {
 		r.reset(fresh[p], cur)
@@ -592,19 +657,12 @@ func (r *Resource) applyLocked(ev store.Event, decoded *Entry) {
 			return
 		}
 		r.items.Delete(prev)
-		obj := prev.Object.DeepCopyObject()
-		rv := formatRV(ev.Revision)
-		obj.GetObjectMeta().ResourceVersion = rv
-		raw, ok := setResourceVersion(prev.JSON, rv)
-		if !ok {
-			var err error
-			if raw, err = json.Marshal(obj); err != nil {
-				r.c.log.Error("encode deleted object", "key", ev.KV.Key, "err", err)
-				return
-			}
+		de, err := r.deleted(prev, ev.Revision)
+		if err != nil {
+			r.c.log.Error("encode deleted object", "key", ev.KV.Key, "err", err)
+			return
 		}
-		out = &Event{Type: meta.Deleted, Revision: ev.Revision, Prev: prev,
-			Object: &Entry{Key: prev.Key, Object: obj, JSON: raw, ModRevision: ev.Revision}}
+		out = &Event{Type: meta.Deleted, Revision: ev.Revision, Prev: prev, Object: de}
 	default:
 		return
 	}
@@ -626,19 +684,43 @@ func (r *Resource) applyLocked(ev store.Event, decoded *Entry) {
 	r.notifyLocked()
 }
 
-// undecodeLocked returns ev with the entries that are no longer current
-// (its Prev, and its Object once replaced or deleted) swapped for copies
-// without the decoded object, or ev itself when there are none. Events
-// are shared with watches reading them, so ev is copied, not changed.
-func (r *Resource) undecodeLocked(ev *Event) *Event {
-	obj, prev := ev.Object, ev.Prev
-	if obj != nil && obj.Object != nil {
-		if cur, ok := r.items.Get(&Entry{Key: obj.Key}); !ok || cur != obj {
-			obj = &Entry{Key: obj.Key, JSON: obj.JSON, ModRevision: obj.ModRevision}
+// deleted returns the entry of a Deleted event: prev's object with the
+// resourceVersion of the deletion, kept as JSON only if prev is.
+func (r *Resource) deleted(prev *Entry, rev int64) (*Entry, error) {
+	rv := formatRV(rev)
+	raw, ok := setResourceVersion(prev.JSON, rv)
+	if ok && prev.obj == nil {
+		return &Entry{Key: prev.Key, JSON: raw, ModRevision: rev, r: r, attrs: prev.attrs}, nil
+	}
+	old, err := prev.Object()
+	if err != nil {
+		return nil, err
+	}
+	obj := old.DeepCopyObject()
+	obj.GetObjectMeta().ResourceVersion = rv
+	if !ok {
+		if raw, err = json.Marshal(obj); err != nil {
+			return nil, err
 		}
 	}
-	if prev != nil && prev.Object != nil {
-		prev = &Entry{Key: prev.Key, JSON: prev.JSON, ModRevision: prev.ModRevision}
+	return &Entry{Key: prev.Key, obj: obj, JSON: raw, ModRevision: rev, r: r}, nil
+}
+
+// undecodeLocked returns ev with its entries kept as JSON only (see
+// DecodedEvents), or ev itself when they already are. The current version
+// of the key, if it is ev's, is replaced in the cache as well. Events and
+// entries are shared with watches reading them, so both are copied, not
+// changed.
+func (r *Resource) undecodeLocked(ev *Event) *Event {
+	obj, prev := ev.Object, ev.Prev
+	if obj != nil && obj.obj != nil {
+		obj = r.lean(obj)
+		if cur, ok := r.items.Get(&Entry{Key: obj.Key}); ok && cur == ev.Object {
+			r.items.ReplaceOrInsert(obj)
+		}
+	}
+	if prev != nil && prev.obj != nil {
+		prev = r.lean(prev)
 	}
 	if obj == ev.Object && prev == ev.Prev {
 		return ev
@@ -648,24 +730,34 @@ func (r *Resource) undecodeLocked(ev *Event) *Event {
 	return &out
 }
 
-// decoded returns e with its object: e itself, or for an entry the window
-// keeps as JSON only, its decoding (made once and shared).
-func (r *Resource) decoded(e *Entry) (*Entry, error) {
-	if e == nil || e.Object != nil {
-		return e, nil
+// lean returns a copy of e kept as JSON only, with its object's Attrs, or
+// e itself if it already is.
+func (r *Resource) lean(e *Entry) *Entry {
+	if e.obj == nil {
+		return e
 	}
-	if f := e.full.Load(); f != nil {
-		return f, nil
+	return &Entry{Key: e.Key, JSON: e.JSON, ModRevision: e.ModRevision, r: r, attrs: r.attrsOf(e.obj)}
+}
+
+// attrsOf returns what selectors look at in obj.
+func (r *Resource) attrsOf(obj meta.Object) Attrs {
+	if r.cfg.Attrs != nil {
+		return r.cfg.Attrs(obj)
 	}
+	m := obj.GetObjectMeta()
+	return Attrs{Labels: m.Labels, Fields: map[string]string{"metadata.name": m.Name, "metadata.namespace": m.Namespace}}
+}
+
+// unmarshal decodes the JSON of an entry of key at revision rev.
+func (r *Resource) unmarshal(key string, rev int64, data []byte) (meta.Object, error) {
 	obj := r.cfg.New()
-	if err := json.Unmarshal(e.JSON, obj); err != nil {
-		return nil, fmt.Errorf("decode %s at %d: %w", e.Key, e.ModRevision, err)
+	if err := json.Unmarshal(data, obj); err != nil {
+		return nil, fmt.Errorf("decode %s at %d: %w", key, rev, err)
 	}
 	if r.cfg.GVK.Kind != "" {
 		obj.GetTypeMeta().SetGroupVersionKind(r.cfg.GVK)
 	}
-	e.full.CompareAndSwap(nil, &Entry{Key: e.Key, Object: obj, JSON: e.JSON, ModRevision: e.ModRevision})
-	return e.full.Load(), nil
+	return obj, nil
 }
 
 // decode turns a stored value into a cache entry at revision rv.
@@ -689,7 +781,7 @@ func (r *Resource) decode(kv *store.KeyValue, rv int64) (*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", kv.Key, err)
 	}
-	return &Entry{Key: kv.Key, Object: obj, JSON: raw, ModRevision: kv.ModRevision}, nil
+	return &Entry{Key: kv.Key, obj: obj, JSON: raw, ModRevision: kv.ModRevision, r: r}, nil
 }
 
 // eventsAfterLocked returns the buffered events with seq > after.

@@ -94,8 +94,8 @@ func TestWritesHandTheirEntriesToTheCache(t *testing.T) {
 		if e.ModRevision != w.ModRevision || string(e.JSON) != string(w.JSON) {
 			t.Fatalf("cache has %d %s, the write returned %d %s", e.ModRevision, e.JSON, w.ModRevision, w.JSON)
 		}
-		if e.Object.(*widget).Spec.Size != i+100 || e.Object.GetObjectMeta().ResourceVersion != fmt.Sprint(e.ModRevision) {
-			t.Fatalf("cached object %+v", e.Object)
+		if obj(t, e).(*widget).Spec.Size != i+100 || obj(t, e).GetObjectMeta().ResourceVersion != fmt.Sprint(e.ModRevision) {
+			t.Fatalf("cached object %+v", obj(t, e))
 		}
 		if e == w {
 			taken++
@@ -156,7 +156,7 @@ func TestHandoffStaleIsDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Object.(*widget).Spec.Size != 42 {
+	if obj(t, got).(*widget).Spec.Size != 42 {
 		t.Fatalf("cache took a handoff for another revision: %s", got.JSON)
 	}
 }

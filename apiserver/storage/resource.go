@@ -40,7 +40,38 @@ type PredicateFunc func(meta.Object) bool
 // Matches calls f.
 func (f PredicateFunc) Matches(obj meta.Object) bool { return f(obj) }
 
-func matches(p Predicate, e *Entry) bool { return e != nil && (p == nil || p.Matches(e.Object)) }
+// AttrsPredicate is a Predicate that can also decide from an object's
+// Attrs. The cache uses MatchesAttrs for the objects it keeps as JSON
+// only (see Entry), and Matches for the others; the two must agree.
+type AttrsPredicate interface {
+	Predicate
+	MatchesAttrs(Attrs) bool
+}
+
+// matches reports whether p selects e, deciding from e's Attrs when e is
+// kept as JSON only and p can, else from its object.
+func matches(p Predicate, e *Entry) bool {
+	if e == nil {
+		return false
+	}
+	if p == nil {
+		return true
+	}
+	obj := e.loaded()
+	if obj == nil {
+		if ap, ok := p.(AttrsPredicate); ok {
+			return ap.MatchesAttrs(e.attrs)
+		}
+		var err error
+		if obj, err = e.Object(); err != nil {
+			if e.r != nil {
+				e.r.c.log.Error("cannot select an undecodable object", "key", e.Key, "err", err)
+			}
+			return false
+		}
+	}
+	return p.Matches(obj)
+}
 
 // Resource-version match values, as in Kubernetes list options.
 const (
@@ -321,14 +352,14 @@ func (r *Resource) entry(key string, obj meta.Object, rev int64, plain []byte) (
 	}
 	if plain != nil && rev > 0 {
 		if raw, ok := setResourceVersion(plain, obj.GetObjectMeta().ResourceVersion); ok {
-			return &Entry{Key: key, Object: obj, JSON: raw, ModRevision: rev}, nil
+			return &Entry{Key: key, obj: obj, JSON: raw, ModRevision: rev, r: r}, nil
 		}
 	}
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", key, err)
 	}
-	return &Entry{Key: key, Object: obj, JSON: raw, ModRevision: rev}, nil
+	return &Entry{Key: key, obj: obj, JSON: raw, ModRevision: rev, r: r}, nil
 }
 
 // encode returns the encoding of obj without its resourceVersion (which is
@@ -445,22 +476,32 @@ func (r *Resource) Delete(ctx context.Context, key string, check func(current me
 }
 
 // current returns the entry of kv and a private copy of its object that
-// the caller may change. Decoding a stored object (a JSON decode and
-// encode) costs far more than copying it, so when the cache holds that
-// very version of the key (same mod revision, hence the same bytes), its
-// entry is used and only the object is copied.
+// the caller may change. When the cache holds that very version of the key
+// (same mod revision, hence the same bytes), its entry is used and the
+// object is copied, or decoded from the entry's JSON if the cache keeps it
+// as JSON only; otherwise the stored bytes are decoded (a JSON decode and
+// encode).
 func (r *Resource) current(kv *store.KeyValue) (*Entry, meta.Object, error) {
 	r.c.mu.RLock()
 	e := r.cachedLocked(kv)
 	r.c.mu.RUnlock()
 	if e != nil {
-		return e, e.Object.DeepCopyObject(), nil
+		if obj := e.loaded(); obj != nil {
+			return e, obj.DeepCopyObject(), nil
+		}
+		// Kept as JSON only: a private decoding, not kept (the write
+		// replaces this version anyway).
+		obj, err := r.unmarshal(e.Key, e.ModRevision, e.JSON)
+		if err != nil {
+			return nil, nil, err
+		}
+		return e, obj, nil
 	}
 	e, err := r.decode(kv, kv.ModRevision)
 	if err != nil {
 		return nil, nil, err
 	}
-	return e, e.Object, nil
+	return e, e.obj, nil
 }
 
 // cachedVersions returns, for each key-value, the cache's entry when it

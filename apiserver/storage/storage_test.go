@@ -82,15 +82,15 @@ func TestCreateGetListConsistent(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	e := f.create(t, "a", "one", 1, nil)
-	if e.Object.GetObjectMeta().ResourceVersion != strconv.FormatInt(e.ModRevision, 10) || e.ModRevision == 0 {
-		t.Fatalf("created entry rv %q / %d", e.Object.GetObjectMeta().ResourceVersion, e.ModRevision)
+	if obj(t, e).GetObjectMeta().ResourceVersion != strconv.FormatInt(e.ModRevision, 10) || e.ModRevision == 0 {
+		t.Fatalf("created entry rv %q / %d", obj(t, e).GetObjectMeta().ResourceVersion, e.ModRevision)
 	}
 	// A consistent read right after the write must see it (read-your-writes).
 	got, err := f.res.Get(ctx, key("a", "one"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ModRevision != e.ModRevision || got.Object.GetTypeMeta().Kind != "Widget" {
+	if got.ModRevision != e.ModRevision || obj(t, got).GetTypeMeta().Kind != "Widget" {
 		t.Fatalf("get = %+v", got)
 	}
 	f.create(t, "a", "two", 2, nil)
@@ -99,7 +99,7 @@ func TestCreateGetListConsistent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Items) != 2 || res.Items[0].Object.GetObjectMeta().Name != "one" || res.Items[1].Object.GetObjectMeta().Name != "two" {
+	if len(res.Items) != 2 || obj(t, res.Items[0]).GetObjectMeta().Name != "one" || obj(t, res.Items[1]).GetObjectMeta().Name != "two" {
 		t.Fatalf("namespace list = %d items", len(res.Items))
 	}
 	all, _ := f.res.List(ctx, "/registry/example.com/widgets/", ListOptions{})
@@ -129,7 +129,7 @@ func TestResourceVersionSemantics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(old.Items) != 1 || old.Items[0].Object.(*widget).Spec.Size != 1 || old.Revision != e1.ModRevision {
+	if len(old.Items) != 1 || obj(t, old.Items[0]).(*widget).Spec.Size != 1 || old.Revision != e1.ModRevision {
 		t.Fatalf("exact list: %+v", old)
 	}
 	for _, tc := range []struct{ rv, match string }{
@@ -191,7 +191,7 @@ func TestPaginationFilteredAndPinned(t *testing.T) {
 			t.Fatalf("page of %d items", len(res.Items))
 		}
 		for _, e := range res.Items {
-			names = append(names, e.Object.GetObjectMeta().Name)
+			names = append(names, obj(t, e).GetObjectMeta().Name)
 		}
 		if res.Continue == "" {
 			break
@@ -235,7 +235,7 @@ func TestUpdateConcurrentCAS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := e.Object.(*widget).Spec.Size; got != workers*each {
+	if got := obj(t, e).(*widget).Spec.Size; got != workers*each {
 		t.Fatalf("counter = %d, want %d", got, workers*each)
 	}
 	// A no-op update writes nothing.
@@ -262,6 +262,19 @@ func next(t *testing.T, w *Watch) Event {
 	return ev
 }
 
+// obj returns e's object, failing the test if it cannot be decoded.
+func obj(t *testing.T, e *Entry) meta.Object {
+	t.Helper()
+	if e == nil {
+		t.Fatal("no entry")
+	}
+	o, err := e.Object()
+	if err != nil {
+		t.Fatalf("object of %s: %v", e.Key, err)
+	}
+	return o
+}
+
 func TestWatchResumeAndWindow(t *testing.T) {
 	f := newFixture(t, &Options{EventWindow: 8})
 	ctx := context.Background()
@@ -277,14 +290,14 @@ func TestWatchResumeAndWindow(t *testing.T) {
 	last := e.ModRevision
 	for i := 1; i <= 5; i++ {
 		ev := next(t, w)
-		if ev.Type != meta.Modified || ev.Object.Object.(*widget).Spec.Size != i || ev.Revision <= last {
-			t.Fatalf("event %d: %s size %d rv %d", i, ev.Type, ev.Object.Object.(*widget).Spec.Size, ev.Revision)
+		if ev.Type != meta.Modified || obj(t, ev.Object).(*widget).Spec.Size != i || ev.Revision <= last {
+			t.Fatalf("event %d: %s size %d rv %d", i, ev.Type, obj(t, ev.Object).(*widget).Spec.Size, ev.Revision)
 		}
 		last = ev.Revision
 	}
 	// Live events continue after the replay.
 	f.res.Delete(ctx, key("a", "w"), nil, false)
-	if ev := next(t, w); ev.Type != meta.Deleted || ev.Object.Object.(*widget).Spec.Size != 5 || ev.Object.Object.GetObjectMeta().ResourceVersion != strconv.FormatInt(ev.Revision, 10) {
+	if ev := next(t, w); ev.Type != meta.Deleted || obj(t, ev.Object).(*widget).Spec.Size != 5 || obj(t, ev.Object).GetObjectMeta().ResourceVersion != strconv.FormatInt(ev.Revision, 10) {
 		t.Fatalf("delete event %+v", ev)
 	}
 	// Push the create out of the 8-event window: resuming from it is 410.
@@ -323,8 +336,8 @@ func TestWatchInitialStateAndPredicateTransitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev := next(t, w); ev.Type != meta.Added || ev.Object.Object.GetObjectMeta().Name != "big" {
-		t.Fatalf("initial: %s %s", ev.Type, ev.Object.Object.GetObjectMeta().Name)
+	if ev := next(t, w); ev.Type != meta.Added || obj(t, ev.Object).GetObjectMeta().Name != "big" {
+		t.Fatalf("initial: %s %s", ev.Type, obj(t, ev.Object).GetObjectMeta().Name)
 	}
 	set := func(name string, size int) {
 		if _, err := f.res.Update(ctx, key("a", name), func(o meta.Object) (meta.Object, error) { o.(*widget).Spec.Size = size; return o, nil }, false); err != nil {
@@ -332,17 +345,17 @@ func TestWatchInitialStateAndPredicateTransitions(t *testing.T) {
 		}
 	}
 	set("small", 7) // enters the selection: Added
-	if ev := next(t, w); ev.Type != meta.Added || ev.Object.Object.GetObjectMeta().Name != "small" {
-		t.Fatalf("enter: %s %s", ev.Type, ev.Object.Object.GetObjectMeta().Name)
+	if ev := next(t, w); ev.Type != meta.Added || obj(t, ev.Object).GetObjectMeta().Name != "small" {
+		t.Fatalf("enter: %s %s", ev.Type, obj(t, ev.Object).GetObjectMeta().Name)
 	}
 	set("big", 2) // leaves it: Deleted
-	if ev := next(t, w); ev.Type != meta.Deleted || ev.Object.Object.GetObjectMeta().Name != "big" {
-		t.Fatalf("leave: %s %s", ev.Type, ev.Object.Object.GetObjectMeta().Name)
+	if ev := next(t, w); ev.Type != meta.Deleted || obj(t, ev.Object).GetObjectMeta().Name != "big" {
+		t.Fatalf("leave: %s %s", ev.Type, obj(t, ev.Object).GetObjectMeta().Name)
 	}
 	f.create(t, "other", "huge", 100, nil) // another namespace: not seen
 	set("small", 8)
-	if ev := next(t, w); ev.Type != meta.Modified || ev.Object.Object.GetObjectMeta().Name != "small" {
-		t.Fatalf("modify: %s %s", ev.Type, ev.Object.Object.GetObjectMeta().Name)
+	if ev := next(t, w); ev.Type != meta.Modified || obj(t, ev.Object).GetObjectMeta().Name != "small" {
+		t.Fatalf("modify: %s %s", ev.Type, obj(t, ev.Object).GetObjectMeta().Name)
 	}
 }
 
@@ -377,7 +390,7 @@ func TestRegisterWhileRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := r.List(ctx, "/registry/gadgets/", ListOptions{})
-	if err != nil || len(res.Items) != 1 || res.Items[0].Object.(*widget).Spec.Size != 4 {
+	if err != nil || len(res.Items) != 1 || obj(t, res.Items[0]).(*widget).Spec.Size != 4 {
 		t.Fatalf("list after register: %+v %v", res, err)
 	}
 	for _, bad := range []string{"/registry/gadgets/x/", "/elsewhere/", "/registry/nope"} {
@@ -462,11 +475,11 @@ func TestSharedEntriesStayUntouched(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := cached(t, "a")
 			js := string(before.JSON)
-			size, label := before.Object.(*widget).Spec.Size, before.Object.GetObjectMeta().Labels["k"]
+			size, label := obj(t, before).(*widget).Spec.Size, obj(t, before).GetObjectMeta().Labels["k"]
 			tc.op(t)
-			if string(before.JSON) != js || before.Object.(*widget).Spec.Size != size ||
-				before.Object.GetObjectMeta().Labels["k"] != label || before.Object.GetObjectMeta().Name != "a" {
-				t.Fatalf("shared entry changed: %s, size %d, labels %v", before.JSON, before.Object.(*widget).Spec.Size, before.Object.GetObjectMeta().Labels)
+			if string(before.JSON) != js || obj(t, before).(*widget).Spec.Size != size ||
+				obj(t, before).GetObjectMeta().Labels["k"] != label || obj(t, before).GetObjectMeta().Name != "a" {
+				t.Fatalf("shared entry changed: %s, size %d, labels %v", before.JSON, obj(t, before).(*widget).Spec.Size, obj(t, before).GetObjectMeta().Labels)
 			}
 		})
 	}
@@ -478,7 +491,7 @@ func TestSharedEntriesStayUntouched(t *testing.T) {
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("paged list: %v, %d items", err, len(page.Items))
 	}
-	if got := page.Items[0].Object.(*widget).Spec.Size; got != 10 {
+	if got := obj(t, page.Items[0]).(*widget).Spec.Size; got != 10 {
 		t.Fatalf("paged list size = %d, want 10 (the update)", got)
 	}
 	if page.Items[0] != cached(t, "a") {

@@ -158,23 +158,10 @@ func (w *Watch) Next(ctx context.Context) (Event, error) {
 }
 
 // filter applies the prefix and predicate to ev, turning predicate
-// transitions into Added and Deleted as Kubernetes does. The event it
-// returns has decoded entries (an older event's may have been kept as JSON
-// only; see DecodedEvents).
+// transitions into Added and Deleted as Kubernetes does.
 func (w *Watch) filter(ev *Event) (Event, bool, error) {
 	if !strings.HasPrefix(ev.Object.Key, w.prefix) {
 		return Event{}, false, nil
-	}
-	if ev.Object.Object == nil || (ev.Prev != nil && ev.Prev.Object == nil) {
-		obj, err := w.r.decoded(ev.Object)
-		if err != nil {
-			return Event{}, false, err
-		}
-		prev, err := w.r.decoded(ev.Prev)
-		if err != nil {
-			return Event{}, false, err
-		}
-		ev = &Event{Type: ev.Type, Revision: ev.Revision, Object: obj, Prev: prev, seq: ev.seq}
 	}
 	if w.pred == nil {
 		return *ev, true, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/longshore/longshore/api/meta"
@@ -46,7 +47,8 @@ func TestOldEventsKeepJSONOnly(t *testing.T) {
 			writes = append(writes, version{e.Key, r*10 + i})
 		}
 	}
-	// The window: recent events decoded, older ones' old versions not.
+	// The window: recent events decoded, older ones kept as JSON only,
+	// and so are the current versions whose last event is old.
 	f.c.mu.RLock()
 	r := f.res
 	if r.n != len(writes)+1 {
@@ -56,17 +58,28 @@ func TestOldEventsKeepJSONOnly(t *testing.T) {
 	for i := range r.n {
 		ev := r.ring[(r.head+i)%len(r.ring)]
 		old := i < r.n-DecodedEvents
-		cur, _ := r.items.Get(&Entry{Key: ev.Object.Key})
-		if ev.Prev != nil && (ev.Prev.Object == nil) != old {
+		if ev.Prev != nil && (ev.Prev.obj == nil) != old {
 			f.c.mu.RUnlock()
-			t.Fatalf("event %d of %d: Prev decoded = %v", i, r.n, ev.Prev.Object != nil)
+			t.Fatalf("event %d of %d: Prev decoded = %v", i, r.n, ev.Prev.obj != nil)
 		}
-		if wantDecoded := !old || cur == ev.Object; (ev.Object.Object != nil) != wantDecoded {
+		if (ev.Object.obj == nil) != old {
 			f.c.mu.RUnlock()
-			t.Fatalf("event %d of %d (current %v): Object decoded = %v", i, r.n, cur == ev.Object, ev.Object.Object != nil)
+			t.Fatalf("event %d of %d: Object decoded = %v", i, r.n, ev.Object.obj != nil)
+		}
+		if cur, _ := r.items.Get(&Entry{Key: ev.Object.Key}); cur.ModRevision == ev.Object.ModRevision && cur != ev.Object {
+			f.c.mu.RUnlock()
+			t.Fatalf("event %d of %d: the cache's current %s is not the event's entry", i, r.n, cur.Key)
 		}
 	}
 	f.c.mu.RUnlock()
+	// first is current and its only event is old: JSON only, with its Attrs.
+	first, err := f.res.Get(ctx, key("elsewhere", "first"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.obj != nil || first.lazy.Load() != nil || first.attrs.Fields["metadata.name"] != "first" {
+		t.Fatalf("current entry with an old event: decoded %v, attrs %v", first.obj != nil || first.lazy.Load() != nil, first.attrs)
+	}
 
 	from := strconv.FormatInt(start, 10)
 	collect := func(pred Predicate, n int) []Event {
@@ -89,17 +102,19 @@ func TestOldEventsKeepJSONOnly(t *testing.T) {
 		if i < objects {
 			wt = meta.Added
 		}
-		if ev.Type != wt || ev.Object.Key != writes[i].key || ev.Object.Object == nil || ev.Object.Object.(*widget).Spec.Size != writes[i].size ||
-			ev.Object.Object.GetObjectMeta().ResourceVersion != strconv.FormatInt(ev.Object.ModRevision, 10) {
-			t.Fatalf("event %d: %s %s %+v, want %s %s size %d", i, ev.Type, ev.Object.Key, ev.Object.Object, wt, writes[i].key, writes[i].size)
+		if ev.Type != wt || ev.Object.Key != writes[i].key || obj(t, ev.Object).(*widget).Spec.Size != writes[i].size ||
+			obj(t, ev.Object).GetObjectMeta().ResourceVersion != strconv.FormatInt(ev.Object.ModRevision, 10) {
+			t.Fatalf("event %d: %s %s %+v, want %s %s size %d", i, ev.Type, ev.Object.Key, obj(t, ev.Object), wt, writes[i].key, writes[i].size)
 		}
-		if wt == meta.Modified && (ev.Prev == nil || ev.Prev.Object == nil || ev.Prev.Object.(*widget).Spec.Size != writes[i-objects].size) {
+		if wt == meta.Modified && (ev.Prev == nil || obj(t, ev.Prev).(*widget).Spec.Size != writes[i-objects].size) {
 			t.Fatalf("event %d: Prev %+v, want size %d", i, ev.Prev, writes[i-objects].size)
 		}
 	}
-	// A second watch gets the same decoded entries, not new decodings.
+	// A second watch gets the same entries, and their objects are decoded
+	// once for both.
 	again := collect(nil, len(writes))
-	if again[0].Object != all[0].Object || again[len(again)/2].Prev != all[len(all)/2].Prev {
+	if again[0].Object != all[0].Object || again[len(again)/2].Prev != all[len(all)/2].Prev ||
+		obj(t, again[0].Object) != obj(t, all[0].Object) {
 		t.Fatal("two watches decoded the same old version twice")
 	}
 	// Predicate transitions on old events: sizes ending in 0 or 1 match.
@@ -120,9 +135,117 @@ func TestOldEventsKeepJSONOnly(t *testing.T) {
 	}
 	var have []string
 	for _, ev := range collect(low, len(want)) {
-		have = append(have, fmt.Sprint(ev.Type, ev.Object.Key, ev.Object.Object.(*widget).Spec.Size))
+		have = append(have, fmt.Sprint(ev.Type, ev.Object.Key, obj(t, ev.Object).(*widget).Spec.Size))
 	}
 	if fmt.Sprint(have) != fmt.Sprint(want) {
 		t.Fatalf("filtered watch:\n got  %v\n want %v", have, want)
+	}
+}
+
+// colorPredicate selects widgets labelled color=red, from the object or
+// from its Attrs, and counts which way it was asked.
+type colorPredicate struct{ objects, attrs int }
+
+func (p *colorPredicate) Matches(o meta.Object) bool {
+	p.objects++
+	return o.GetObjectMeta().Labels["color"] == "red"
+}
+
+func (p *colorPredicate) MatchesAttrs(a Attrs) bool {
+	p.attrs++
+	return a.Labels["color"] == "red"
+}
+
+// Objects whose last event is older than DecodedEvents are kept as JSON
+// only: lists select them by their Attrs without decoding them, Peek
+// decodes without keeping, Object decodes once, and updates and deletes of
+// them work as on decoded ones.
+func TestJSONOnlyEntries(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	const n = 10
+	for i := range n {
+		color := "blue"
+		if i%2 == 0 {
+			color = "red"
+		}
+		f.create(t, "a", fmt.Sprint("w", i), i, map[string]string{"color": color})
+	}
+	f.create(t, "b", "churn", 0, nil)
+	var last *Entry
+	for i := range DecodedEvents {
+		e, err := f.res.Update(ctx, key("b", "churn"), func(o meta.Object) (meta.Object, error) {
+			o.(*widget).Spec.Size = i + 1
+			return o, nil
+		}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = e
+	}
+	if err := f.c.waitFor(ctx, last.ModRevision); err != nil {
+		t.Fatal(err)
+	}
+	decoded := func(e *Entry) bool { return e.obj != nil || e.lazy.Load() != nil }
+
+	p := &colorPredicate{}
+	l, err := f.res.List(ctx, "/registry/example.com/widgets/a/", ListOptions{Predicate: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range l.Items {
+		if decoded(e) {
+			t.Fatalf("%s was decoded to be selected", e.Key)
+		}
+		names = append(names, e.Key[strings.LastIndex(e.Key, "/")+1:])
+	}
+	if fmt.Sprint(names) != "[w0 w2 w4 w6 w8]" || p.attrs != n || p.objects != 0 {
+		t.Fatalf("list selected %v with %d Attrs and %d object matches", names, p.attrs, p.objects)
+	}
+
+	// Peek decodes without keeping; Object keeps one decoding.
+	e := l.Items[1]
+	peeked, err := e.Peek()
+	if err != nil || peeked.(*widget).Spec.Size != 2 || decoded(e) {
+		t.Fatalf("Peek: %+v, %v, decoded %v", peeked, err, decoded(e))
+	}
+	if o := obj(t, e); o.(*widget).Spec.Size != 2 || o.GetObjectMeta().ResourceVersion != strconv.FormatInt(e.ModRevision, 10) || o != obj(t, e) {
+		t.Fatalf("Object: %+v, kept %v", o, o == obj(t, e))
+	}
+
+	// An update starts from the JSON-only version and leaves it as it was.
+	w1, err := f.res.Get(ctx, key("a", "w1"), "")
+	if err != nil || decoded(w1) {
+		t.Fatalf("w1: %v, decoded %v", err, err == nil && decoded(w1))
+	}
+	before := string(w1.JSON)
+	up, err := f.res.Update(ctx, key("a", "w1"), func(o meta.Object) (meta.Object, error) {
+		o.(*widget).Spec.Size = 100
+		o.GetObjectMeta().Labels["color"] = "red"
+		return o, nil
+	}, false)
+	if err != nil || obj(t, up).(*widget).Spec.Size != 100 || string(w1.JSON) != before || decoded(w1) {
+		t.Fatalf("update of a JSON-only entry: %v, %s, old JSON changed %v", err, up.JSON, string(w1.JSON) != before)
+	}
+
+	// Deleting a JSON-only version: the event's object is its JSON with the
+	// deletion's resourceVersion, and the watch selects it by its Attrs.
+	w, err := f.res.Watch(ctx, "/registry/example.com/widgets/a/", WatchOptions{ResourceVersion: strconv.FormatInt(up.ModRevision, 10), Predicate: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	de, err := f.res.Delete(ctx, key("a", "w4"), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, w)
+	if ev.Type != meta.Deleted || ev.Object.ModRevision != de.ModRevision || decoded(ev.Object) ||
+		!strings.Contains(string(ev.Object.JSON), `"resourceVersion":"`+strconv.FormatInt(de.ModRevision, 10)+`"`) ||
+		ev.Object.attrs.Labels["color"] != "red" {
+		t.Fatalf("delete event %s %s at %d (delete at %d), decoded %v", ev.Type, ev.Object.JSON, ev.Object.ModRevision, de.ModRevision, decoded(ev.Object))
+	}
+	if o := obj(t, ev.Object); o.GetObjectMeta().Name != "w4" || o.(*widget).Spec.Size != 4 {
+		t.Fatalf("deleted object %+v", o)
 	}
 }
