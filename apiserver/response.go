@@ -178,10 +178,10 @@ func (p *selectorPredicate) Matches(obj meta.Object) bool {
 // resource (the labels, and the kind's Fields), for the objects the watch
 // cache keeps as JSON only.
 func (p *selectorPredicate) MatchesAttrs(a storage.Attrs) bool {
-	if p.labels != nil && !p.labels.Matches(labels.Set(a.Labels)) {
+	if p.labels != nil && !p.labels.Matches(a.Labels) {
 		return false
 	}
-	if p.fields != nil && !p.fields.Matches(fields.Set(a.Fields)) {
+	if p.fields != nil && !p.fields.Matches(a.Fields) {
 		return false
 	}
 	return true

@@ -313,7 +313,7 @@ func (s *Server) addResource(ctx context.Context, gvk meta.GroupVersionKind, gvr
 		// What selectorPredicate looks at, for the objects the cache
 		// keeps as JSON only.
 		Attrs: func(obj meta.Object) storage.Attrs {
-			return storage.Attrs{Labels: obj.GetObjectMeta().Labels, Fields: kind.Fields(obj)}
+			return storage.Attrs{Labels: storage.NewAttrSet(obj.GetObjectMeta().Labels), Fields: storage.NewAttrSet(kind.Fields(obj))}
 		}}
 	sr, err := s.cacher.Register(ctx, cfg)
 	if err != nil {

@@ -52,13 +52,6 @@ type ResourceConfig struct {
 	Attrs func(meta.Object) Attrs
 }
 
-// Attrs are the parts of an object that label and field selectors look
-// at. They are shared and read-only.
-type Attrs struct {
-	Labels map[string]string
-	Fields map[string]string
-}
-
 // Options tune a Cacher. The zero value works.
 type Options struct {
 	// Root is the key prefix under which every resource lives; the Cacher
@@ -745,7 +738,7 @@ func (r *Resource) attrsOf(obj meta.Object) Attrs {
 		return r.cfg.Attrs(obj)
 	}
 	m := obj.GetObjectMeta()
-	return Attrs{Labels: m.Labels, Fields: map[string]string{"metadata.name": m.Name, "metadata.namespace": m.Namespace}}
+	return Attrs{Labels: NewAttrSet(m.Labels), Fields: NewAttrSet(map[string]string{"metadata.name": m.Name, "metadata.namespace": m.Namespace})}
 }
 
 // unmarshal decodes the JSON of an entry of key at revision rev.

@@ -77,7 +77,7 @@ func TestOldEventsKeepJSONOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.obj != nil || first.lazy.Load() != nil || first.attrs.Fields["metadata.name"] != "first" {
+	if first.obj != nil || first.lazy.Load() != nil || first.attrs.Fields.Get("metadata.name") != "first" {
 		t.Fatalf("current entry with an old event: decoded %v, attrs %v", first.obj != nil || first.lazy.Load() != nil, first.attrs)
 	}
 
@@ -153,7 +153,7 @@ func (p *colorPredicate) Matches(o meta.Object) bool {
 
 func (p *colorPredicate) MatchesAttrs(a Attrs) bool {
 	p.attrs++
-	return a.Labels["color"] == "red"
+	return a.Labels.Get("color") == "red"
 }
 
 // Objects whose last event is older than DecodedEvents are kept as JSON
@@ -242,7 +242,7 @@ func TestJSONOnlyEntries(t *testing.T) {
 	ev := next(t, w)
 	if ev.Type != meta.Deleted || ev.Object.ModRevision != de.ModRevision || decoded(ev.Object) ||
 		!strings.Contains(string(ev.Object.JSON), `"resourceVersion":"`+strconv.FormatInt(de.ModRevision, 10)+`"`) ||
-		ev.Object.attrs.Labels["color"] != "red" {
+		ev.Object.attrs.Labels.Get("color") != "red" {
 		t.Fatalf("delete event %s %s at %d (delete at %d), decoded %v", ev.Type, ev.Object.JSON, ev.Object.ModRevision, de.ModRevision, decoded(ev.Object))
 	}
 	if o := obj(t, ev.Object); o.GetObjectMeta().Name != "w4" || o.(*widget).Spec.Size != 4 {
