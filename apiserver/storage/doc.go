@@ -29,24 +29,29 @@
 // resources nobody writes to, which makes consistent reads from memory cheap
 // and lets bookmarks advance on idle resources.
 //
-// Each resource keeps its current objects (decoded once, with their JSON
-// encoding ready to send) and a window of recent events (Options.EventWindow).
+// Each resource keeps its current objects and a window of recent events
+// (Options.EventWindow). An object is kept as its JSON encoding, ready to
+// send, with the resourceVersion written in, and its Attrs: the labels and
+// selectable fields, packed into pointer-free strings (AttrSet). Lists and
+// watches send the JSON and select by the Attrs (AttrsPredicate), so
+// serving them decodes nothing. The objects of the most recent
+// DecodedEvents (256) events are kept decoded as well; an entry older than
+// that decodes its JSON when Entry.Object is first called and keeps the
+// result, and Entry.Peek decodes without keeping (a table of every pod).
+// A cache of 10,000 pods is then 10,000 JSON strings and a few hundred
+// decoded pods for the garbage collector to mark, not 10,000 decoded pods
+// (about 7,500 B of small pointerful allocations each): see "Where the
+// paced tail came from" below.
+//
 // Writes made through a Resource do not cost the cache a decode: the writer
 // registers the object it is about to store, and when the write's event
 // arrives with exactly those bytes the cache takes the writer's object and
 // writes the new resourceVersion into its JSON (where encoding/json would
 // put it) instead of decoding the stored bytes and encoding them again;
 // the writer returns that same entry. Writes by anyone else (another API
-// server on the same store) are decoded as before.
-//
-// The window's most recent DecodedEvents (256) events keep their objects
-// decoded; older events keep the versions that are no longer current as
-// JSON only, and a watch that reaches them (one resuming from an old
-// resourceVersion, or one that fell far behind) decodes them once, for
-// every watch after it. A busy resource's window would otherwise hold
-// thousands of old decoded objects for the garbage collector to mark:
-// with 10,000 pods and the update workloads of bench/apibench, the live
-// heap went from 18.9 to 16.1 KB per pod.
+// server on the same store) are decoded. An update starts from the cache's
+// entry when it holds the version the store returned: a copy of the
+// decoded object, or a decoding of the JSON.
 //
 // A Watch reads that shared window with its own cursor: a thousand watchers
 // cost a thousand cursors, not a thousand buffers, and one slow client never
@@ -60,137 +65,82 @@
 // store/bolt (fsync on) in a temporary directory, served over HTTPS
 // (HTTP/2, client certificates, RBAC) on loopback and driven through
 // apiserver/client, every client on its own connection; realistic pods of
-// 2,979 bytes of JSON as served. The machine is the project's kind (2
-// cores), shared with other builds: the load average was 8 to 12 during
-// run A and 15 to 24 during run B, and the benchmark's own clients (TLS,
-// JSON decoding of every response and watch event) run on the same two
-// cores, so every figure is pessimistic for the server.
+// 2,979 bytes of JSON as served. The server and its 32 clients (TLS, JSON
+// encoding and decoding) share the process and the project's 2 cores; no
+// other work ran on the machine (load average 1.4 to 2, the benchmark's
+// own). Two runs:
 //
-//	go run ./bench/apibench     # every workload below, default flags
+//	go run ./bench/apibench -workloads create,update,paced,list,memory -duration 10s
+//	  create pod (32 clients)             2633, 2702/s   p99 29, 29 ms
+//	  update GET+PUT (32 clients)         1743, 1816/s   p99 45, 38 ms
+//	  update merge patch (32 clients)     2502, 2759/s   p99 37, 27 ms
+//	  paced 1,000 writes/s, scheduled     p50 1.6, 1.6 ms   p99 16, 21 ms   (goal 25 ms: met)
+//	  paced, each call's own latency      p50 1.4, 1.4 ms   p99 15, 17 ms
+//	  list of 10,000 pods (cache), read to the last byte
+//	                                      p50 50, 55 ms     p99 64, 62 ms   (goal 150 ms: met)
+//	  memory, 10,000 pods                 live heap 9.0 KB per pod, heap in use 12.6 KB
+//	go run ./bench/apibench -workloads watch -watch-raw
+//	  1,000 watchers, 10 writes/s, from before the write to the event line:
+//	                                      p50 23, 24 ms     p99 36, 35 ms   (goal 50 ms: met)
 //
-//	workload                          run A: ops/s  p50     p99      run B: ops/s  p50     p99
-//	create pod, 32 clients                   591   39 ms   227 ms           480   49 ms   285 ms
-//	update GET+PUT, 32 clients               568   44 ms   208 ms           277   83 ms   455 ms
-//	update merge patch, 32 clients           710   33 ms   199 ms           356   65 ms   352 ms
-//	list 10,000 pods, consistent, cache       12   72 ms   163 ms             4  182 ms   567 ms
-//	list page limit=500, store                30   29 ms    74 ms            11   62 ms   351 ms
-//	watch events, 1,000 watchers, 10 w/s   6592  108 ms   862 ms          2402  379 ms  1734 ms
+// The paced row counts each write's latency from its scheduled start, so
+// a server that falls behind the 1,000/s schedule pays for every write it
+// delays (no coordinated omission). Over 12 runs with the cache as
+// described here its p99 was 11 to 21 ms (median 15). Over 12 runs of the
+// cache that kept every current object decoded it was 23 to 39 ms (median
+// 26), and over 14 runs with Attrs held in maps rather than AttrSets, 12
+// to 33 ms (3 runs over 25). Interleaved runs of the first and last
+// (the previous binary built from the earlier commit), three pairs:
+//
+//	go run ./bench/apibench -workloads create,update,paced,memory -duration 10s
+//	                                 decoded objects       JSON and Attrs
+//	  create pod                     2882, 2505, 1729 /s   2760, 3266, 2916 /s
+//	  update merge patch             2854, 2681, 2518 /s   2680, 2752, 2393 /s
+//	  paced p99, scheduled start     24.3, 25.5, 25.8 ms   11.1, 13.3, 12.3 ms
+//	  paced p99, each call           16.4, 17.5, 15.2 ms   10.2, 11.8, 11.3 ms
+//	  live heap per pod              16.1 KB               9.0 KB
 //
 // Against Kubernetes' published SLOs (mutating calls p99 <= 1 s; a list of
-// one namespace p99 <= 5 s, 30 s cluster-wide) every workload passes, in
-// both runs. Against this project's tighter goals:
+// one namespace p99 <= 5 s, 30 s cluster-wide) every workload passes by a
+// wide margin. On a machine loaded by other builds (load average 8 to 24)
+// an early version of this package gave 280 to 770 merge patches/s and
+// could not sustain 1,000 writes/s at all; the figures above are for the
+// project's kind of machine when it is not shared.
 //
-//   - paced writes, 1,000/s for 20 s (goal p99 <= 25 ms): not met. The
-//     process (server and clients) sustains 280 to 770 merge patches/s on
-//     its share of the machine, so a 1,000/s schedule falls ever further
-//     behind (apibench counts latency from each write's scheduled start).
-//     At 300/s (apibench -workloads paced -pods 2000 -rate 300): p50
-//     15 ms, p99 360 ms at load 9; at load 13 to 16 even that rate was
-//     not sustained (277/s; each call's own latency p50 64 ms, p99 418 ms,
-//     inside the 1 s SLO). The floor is the fsync of the group commit,
-//     about 2 to 5 ms (BenchmarkCreate/bolt-fsync).
-//   - list of 10,000 pods (goal <= 150 ms): p50 met at load 10 (72 ms), p99
-//     met only on a quiet machine; it moves 30 MB through TLS and HTTP/2.
-//   - watch delivery to 1,000 watchers (goal p99 <= 50 ms): not met here.
-//     Latency counts from before the write (so it includes its commit) to
-//     the client's typed decoding of the event, and decoding 1,000 copies
-//     of a 3 KB pod costs the in-process clients about 150 ms of CPU per
-//     write, three times the server's share (profile: client.Watch.Next 61%
-//     of the process's CPU with minimal pods). With minimal pods
-//     (-watch-small, load 9): p50 164 ms, p99 658 ms at 10 writes/s; p50
-//     59 ms at 2 writes/s. No event was ever lost.
-//   - memory with 10,000 pods stored and cached, after the update
-//     workloads filled the event window: heap in use 31 KB per pod, live
-//     heap 19 KB per pod (the decoded object and its JSON in the cache, up
-//     to EventWindow older versions, the store's index). Server and
-//     clients share the process.
-//
-// The storage layer alone (store/memory unless named; run B's machine):
+// The storage layer alone (store/memory unless named):
 //
 //	go test -run '^$' -bench . -benchtime=200x -benchmem ./apiserver/storage/
 //
-//	Create (memory)              243 µs/op   21 KB/op   240 allocs/op
-//	Create (bolt, fsync)         1.7 ms/op   51 KB/op   379 allocs/op
-//	Get, consistent              0.5 µs/op    97 B/op     2 allocs/op
-//	List 1,000 / 10,000 (cache)  17 µs / 1.2 ms per list, 18 / 310 KB/op
-//	List page of 500 (store)     0.23 to 2.9 ms/op  138 KB/op  537 allocs/op
-//	WatchDispatch, 1 / 100 / 1,000 watchers  84 µs / 166 µs / 0.55 to 2.4 ms per write
+//	Create (memory)              27 µs/op    14 KB/op   108 allocs/op
+//	Create (bolt, fsync)         0.38 ms/op  38 KB/op   170 allocs/op
+//	Get, consistent              0.4 µs/op   145 B/op     2 allocs/op
+//	List 1,000 / 10,000 (cache)  12 µs / 0.22 ms per list, 18 / 310 KB/op
+//	List page of 500 (store)     0.14 to 0.24 ms/op  162 KB/op  537 allocs/op
+//	WatchDispatch, 1 / 100 / 1,000 watchers  29 µs / 78 µs / 0.49 ms per write
+//	AttrSet.Get (10 fields)      74 to 126 ns, no allocation
 //
-// What the measurements changed: waitFor spun on the closed ready channel
-// while waiting for a revision (half the process's CPU during writes:
-// create went from 285 to 713 pods/s, p99 from 704 to 146 ms); updates,
-// deletes and store-paged lists reuse the cache's entry when it holds that
-// very version instead of decoding the stored JSON again (a page of 500
-// went from 67 ms to 0.35 ms); events are decoded before the cache's write
-// lock is taken; lists are streamed instead of built in one 30 MB buffer;
-// and the update path compares specs reflectively before falling back to
-// JSON. Together, at a similar load (about 11), the full run's list of
-// 10,000 pods went from p50 356 ms, p99 1,171 ms to 72 ms and 163 ms, and
-// merge patches from 378 to 710 per second.
+// # Where the paced tail came from
 //
-// # Caveats
+// Nearly every paced write slower than 20 ms overlaps a garbage
+// collection's mark phase (165 of 167 in one run, 192 of 197 in another:
+// apibench's timestamps of slow calls against GODEBUG=gctrace=1). With the
+// cache holding 10,000 decoded pods (about 200 MB live, mostly small
+// pointerful allocations), a mark phase took 150 to 500 ms of wall time at
+// the collector's share of the two cores, and the server, slowed by write
+// barriers and assists, fell behind the 1,000/s schedule for that long.
+// What shortened it:
 //
-// Entries are shared: never modify Entry.Object, DeepCopy it first. Objects
-// are stored as JSON without their resourceVersion, which is the store's
-// ModRevision of the key.
+//   - events older than DecodedEvents keep superseded versions as JSON
+//     (live heap 18.9 to 16.1 KB per pod);
+//   - current objects are kept as JSON and Attrs too (16.1 to 10.1 KB per
+//     pod), and the Attrs are packed strings instead of maps (425,000 heap
+//     objects to 249,000; 10.1 to 9.0 KB per pod). Marks now take 40 to
+//     90 ms, and what is left of the heap is mostly the JSON in the cache
+//     and the store's copy of each value, which the collector does not scan.
 //
-// # Performance on a quiet machine
-//
-// bench/apibench over HTTPS on store/bolt with fsync, server and clients in
-// one process on the project's 2 cores, no other work on the machine (load
-// average 1.5 to 1.8, the benchmark's own), two runs, after the write-path
-// work and the window change described here:
-//
-//	go run ./bench/apibench -workloads create,update,paced,list,memory -duration 10s
-//	  create pod (32 clients)             2728, 2120/s   p99 34, 48 ms
-//	  update GET+PUT (32 clients)         1778, 1809/s   p99 50, 52 ms
-//	  update merge patch (32 clients)     2029, 2565/s   p99 45, 41 ms
-//	  paced 1,000 writes/s, scheduled     p50 1.7, 1.4 ms   p99 39, 24 ms   (goal 25 ms)
-//	  paced, each call's own latency      p50 1.5, 1.2 ms   p99 28, 13 ms
-//	  list of 10,000 pods (cache), read to the last byte
-//	                                      p50 50, 51 ms     p99 71, 58 ms   (goal 150 ms: met)
-//	  the same lists kept in memory by apiserver/client
-//	                                      p50 58, 54 ms     p99 136, 97 ms
-//	  memory                              16 KB live heap per pod (server and clients)
-//	go run ./bench/apibench -workloads watch -watch-raw
-//	  1,000 watchers, 10 writes/s, from before the write to the event line:
-//	                                      p50 20, 22 ms     p99 32, 35 ms   (goal 50 ms: met)
-//
-// The paced tail varies from run to run more than anything else here. With
-// the window change, four runs gave a p99 from the scheduled start of 23.7,
-// 25.4, 28.7 and 39.3 ms and a per-call p99 of 13.4, 15.5, 16.7 and 28.0
-// ms (the slowest while the machine ran about a third slower for every
-// workload, the scheduler's in-memory runs included). Before it, eight
-// runs gave 24.5 to 34 ms scheduled (median 28.7) and 17 to 29 ms per call.
-// Each call meets the 25 ms goal in most runs; the stricter scheduled-start
-// figure, which also counts the load generator's own lateness in the same
-// process, hovers around it.
-//
-// The write-path work, before and after, interleaved on the quiet machine
-// (load 0.7 to 1.6; the previous tree built from a git worktree):
-//
-//	go run ./bench/apibench -workloads create,update,paced -duration 10s
-//	                                 before (2 runs)       after (2 runs)
-//	  create pod                     1883, 2201 /s         2994, 2791 /s
-//	  update merge patch             1729, 1817 /s         3213, 2769 /s
-//	  paced p99, scheduled start     46, 70 ms             28.7, 30.0 ms
-//	  paced p99, each call           37, 41 ms             17.4, 17.7 ms
-//
-// Where the paced tail comes from: the calls slower than 25 ms overlap a
-// garbage collection's mark phase (1,171 of 1,374 in a run with a busy
-// machine, all 117 over 15 ms in a 200-pod run; apibench's
-// timestamps against GODEBUG=gctrace=1). With 10,000 pods cached the
-// live heap is about 200 MB, mostly decoded objects (the current ones and
-// the EventWindow's older versions), and a mark phase takes 150 to 500 ms
-// of wall time at the collector's 25% of the two cores; meanwhile the
-// server, slowed by write barriers and assists, falls behind a 1,000/s
-// schedule. A window of 256 events instead of 4,096 (less to mark) gave
-// p99 17 to 20 ms instead of 24 to 27 ms in interleaved runs; rather than
-// shortening the history (watches that fall behind would relist sooner),
-// the window keeps its 4,096 events and only the newest 256 keep old
-// versions decoded (DecodedEvents: live heap 18.9 to 16.1 KB per pod).
 // GOGC=400 made it worse (the heap grows into memory the VM must fault
-// in). What the work did (profiles: -cpuprofile, -memprofile, -trace):
+// in). The write path itself was made cheaper first (profiles:
+// apibench -cpuprofile, -memprofile, -trace):
 //
 //   - a write hands its decoded object to the cache (see "The watch
 //     cache"): no decode and encode of every event;
@@ -204,9 +154,18 @@
 //     Content-Length; apiVersion and kind are peeked, not decoded;
 //   - store/bolt's group commit waits up to 500 µs for more writes when
 //     writers overlap (CommitDelay);
-//   - events older than the newest 256 keep superseded versions as JSON.
+//   - waitFor no longer spins on the closed ready channel; lists are
+//     streamed; store-paged lists reuse the cache's entries.
 //
 // Per merge patch (go test -run '^$' -bench Handlers/merge-patch -benchmem
-// ./apiserver/, memory store): 100 KB and 1,226 allocations before, 50 KB
-// and 481 after.
+// ./apiserver/, memory store): 100 KB and 1,226 allocations at first, 56 KB
+// and 511 now.
+//
+// # Caveats
+//
+// Entries are shared: never modify the object Entry.Object returns,
+// DeepCopy it first. Objects are stored as JSON without their
+// resourceVersion, which is the store's ModRevision of the key. An object
+// read through Entry.Object stays decoded in the cache until it is next
+// written; use Entry.Peek for one-off reads of many objects.
 package storage
