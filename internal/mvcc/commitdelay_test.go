@@ -15,19 +15,26 @@ func TestCommitDelay(t *testing.T) {
 	const delay = 200 * time.Millisecond // long next to a commit, so that a wrong wait shows
 	e := newTestEngine(t, Options{CommitDelay: delay})
 
-	start := time.Now()
+	begin := time.Now()
 	for i := range 5 {
 		mustCreate(t, e, fmt.Sprint("/lone/", i), "x")
 	}
-	if d := time.Since(start); d >= delay {
+	if d := time.Since(begin); d >= delay {
 		t.Fatalf("5 sequential writes took %v: a lone writer waited for siblings", d)
 	}
 
 	const writers, rounds = 32, 20
 	before := e.Stats()
-	var wg sync.WaitGroup
+	// The writers start together: on a loaded machine, writers started one
+	// after another may each finish before the next begins, and then there
+	// is nothing to batch.
+	var wg, ready sync.WaitGroup
+	start := make(chan struct{})
+	ready.Add(writers)
 	for w := range writers {
 		wg.Go(func() {
+			ready.Done()
+			<-start
 			for r := range rounds {
 				if _, err := e.Create(ctx, fmt.Sprintf("/busy/%d/%d", w, r), []byte("x"), 0); err != nil {
 					t.Error(err)
@@ -36,6 +43,8 @@ func TestCommitDelay(t *testing.T) {
 			}
 		})
 	}
+	ready.Wait()
+	close(start)
 	wg.Wait()
 	st := e.Stats()
 	writes, commits := st.Writes-before.Writes, st.Commits-before.Commits
