@@ -38,6 +38,14 @@
 //     receive time minus send time (so it includes the write's commit and
 //     fsync), over every event of every watcher.
 //
+// With -server-process the API server runs in a child process (this
+// program again, told so by its environment) and the clients in the first
+// one, so that their TLS, JSON and garbage do not share the server's heap,
+// collector and scheduler; the report then gives the server process's
+// figures (commits, heap) and -cpuprofile, -memprofile and -trace profile
+// it. On two cores the two runtimes contend for the CPUs, and the
+// in-process figures came out better (see apiserver/storage).
+//
 // Every workload is bounded by its counts and by -timeout. The report ends
 // with Kubernetes' published SLOs for comparison. The figures measured on
 // the project's machine, with their load average, are in the package
@@ -55,11 +63,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"slices"
@@ -72,9 +77,7 @@ import (
 
 	"github.com/longshore/longshore/api/core"
 	"github.com/longshore/longshore/api/meta"
-	"github.com/longshore/longshore/apiserver"
 	"github.com/longshore/longshore/apiserver/client"
-	"github.com/longshore/longshore/store/bolt"
 )
 
 type config struct {
@@ -99,6 +102,8 @@ type config struct {
 	cpuprofile  string
 	memprofile  string
 	trace       string
+	// serverProcess runs the server in a child process (startChild).
+	serverProcess bool
 }
 
 var allWorkloads = []string{"create", "update", "paced", "list", "memory", "watch"}
@@ -126,6 +131,14 @@ func main() {
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.StringVar(&c.memprofile, "memprofile", "", "write a heap profile to this file at the memory workload")
 	flag.StringVar(&c.trace, "trace", "", "write an execution trace of the workloads (after the server starts) to this file")
+	flag.BoolVar(&c.serverProcess, "server-process", false, "run the API server in a process of its own, as a real server is, instead of in the clients' process (their TLS, JSON and garbage then do not share its heap and collector); -cpuprofile, -memprofile and -trace then profile the server process")
+	if spec := os.Getenv(childEnv); spec != "" {
+		if err := runChild(spec, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "apibench server process:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "apibench:", err)
@@ -173,8 +186,7 @@ type row struct {
 type bench struct {
 	cfg     config
 	out     io.Writer
-	srv     *apiserver.Server
-	db      *bolt.DB
+	server  serverSide
 	host    string
 	cc      *client.Config
 	clients []*client.Client
@@ -191,16 +203,12 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	if c.cpuprofile != "" {
-		f, err := os.Create(c.cpuprofile)
+	if c.cpuprofile != "" && !c.serverProcess {
+		stop, err := profile(c.cpuprofile, pprof.StartCPUProfile, pprof.StopCPUProfile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	dir := c.dir
 	if dir == "" {
@@ -218,17 +226,13 @@ func run(ctx context.Context, c config, out io.Writer) (err error) {
 	defer stop()
 
 	fmt.Fprintf(out, "apibench: %s\n", strings.Join(os.Args, " "))
-	fmt.Fprintf(out, "server: %s, store/bolt with fsync, GOMAXPROCS=%d, load average %s\n", b.transport(), runtime.GOMAXPROCS(0), loadavg())
-	if c.trace != "" {
-		f, err := os.Create(c.trace)
+	fmt.Fprintf(out, "server: %s, store/bolt with fsync, %s; load average %s\n", b.transport(), b.server.describe(), loadavg())
+	if c.trace != "" && !c.serverProcess {
+		stop, err := profile(c.trace, trace.Start, trace.Stop)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return err
-		}
-		defer trace.Stop()
+		defer stop()
 	}
 	var rows []row
 	for _, w := range workloads {
@@ -252,60 +256,32 @@ func (b *bench) transport() string {
 	return "HTTPS (HTTP/2, client certificate, RBAC) on " + b.host
 }
 
-// start runs the server on a loopback port and returns the bench and a
-// function that stops everything.
+// start runs the server on a loopback port, in this process or a child
+// (-server-process), and returns the bench and a function that stops
+// everything.
 func start(ctx context.Context, c config, dir string, out io.Writer) (*bench, func(), error) {
-	db, err := bolt.Open(filepath.Join(dir, "store.db"), nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	quiet := slog.New(slog.DiscardHandler)
-	cfg := apiserver.Config{Store: db, Logger: quiet}
-	var srv *apiserver.Server
-	var tlsCfg *tls.Config
-	var sec *apiserver.Secure
-	if c.plainHTTP {
-		srv, err = apiserver.New(cfg)
-	} else {
-		srv, sec, err = apiserver.NewSecure(cfg, apiserver.SecureOptions{PKIDir: filepath.Join(dir, "pki")})
-		if sec != nil {
-			tlsCfg = sec.TLS
+	b := &bench{cfg: c, out: out}
+	var stop func()
+	if c.serverProcess {
+		ch, hello, err := startChild(ctx, c, dir)
+		if err != nil {
+			return nil, nil, err
 		}
-	}
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	sctx, scancel := context.WithCancel(ctx)
-	if err := srv.Start(sctx); err != nil {
-		scancel()
-		db.Close()
-		return nil, nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		scancel()
-		db.Close()
-		return nil, nil, err
-	}
-	served := make(chan struct{})
-	go func() { defer close(served); srv.Serve(sctx, ln, tlsCfg) }()
-	stop := func() {
-		scancel()
-		<-served
-		db.Close()
-	}
-	b := &bench{cfg: c, out: out, srv: srv, db: db}
-	if c.plainHTTP {
-		b.host = "http://" + ln.Addr().String()
-		b.cc = &client.Config{Host: b.host}
-	} else {
-		b.host = "https://" + ln.Addr().String()
-		if b.cc, err = sec.ClientConfig(b.host, "longshore-admin", "system:masters"); err != nil {
+		stop = ch.stop
+		b.server, b.host = ch, hello.Host
+		if b.cc, err = client.LoadKubeconfig(hello.Kubeconfig, ""); err != nil {
 			stop()
 			return nil, nil, err
 		}
+	} else {
+		s, err := serve(ctx, dir, c.plainHTTP)
+		if err != nil {
+			return nil, nil, err
+		}
+		b.server, b.host, b.cc = inProcess{s}, s.host, s.cc
+		stop = s.stop
 	}
+	quiet := slog.New(slog.DiscardHandler)
 	b.cc.QPS = -1 // the benchmark sets its own pace
 	b.cc.Logger = quiet
 	for range c.clients {
@@ -330,7 +306,10 @@ func start(ctx context.Context, c config, dir string, out io.Writer) (*bench, fu
 		stop()
 		return nil, nil, fmt.Errorf("create namespace: %w", err)
 	}
-	b.heap0, b.alloc0 = heapInUse(), heapAlloc()
+	if b.heap0, b.alloc0, err = b.server.heap(); err != nil {
+		stop()
+		return nil, nil, err
+	}
 	return b, stop, nil
 }
 
@@ -353,18 +332,11 @@ func (b *bench) runWorkload(ctx context.Context, w string) ([]row, error) {
 	case "list":
 		return b.list(ctx)
 	case "memory":
-		r := b.memory()
-		if b.cfg.memprofile != "" {
-			f, err := os.Create(b.cfg.memprofile)
-			if err != nil {
-				return nil, err
-			}
-			defer f.Close()
-			if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-				return nil, err
-			}
+		r, err := b.memory()
+		if err == nil && b.cfg.memprofile != "" {
+			err = b.server.writeHeapProfile(b.cfg.memprofile)
 		}
-		return []row{r}, nil
+		return []row{r}, err
 	case "watch":
 		r, err := b.watch(ctx)
 		return []row{r}, err
@@ -478,7 +450,10 @@ func (b *bench) paced(ctx context.Context) ([]row, error) {
 	var errs int
 	var firstErr error
 	var wg sync.WaitGroup
-	st0 := b.db.Stats()
+	w0, c0, err := b.server.commits()
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now().Add(50 * time.Millisecond)
 	for ci := range b.clients {
 		wg.Go(func() {
@@ -518,11 +493,14 @@ func (b *bench) paced(ctx context.Context) ([]row, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	st1 := b.db.Stats()
+	w1, c1, err := b.server.commits()
+	if err != nil {
+		return nil, err
+	}
 	rs := []row{
 		{name: "paced merge patches", ops: len(lat), errs: errs, elapsed: elapsed, lat: lat, goal: 25 * time.Millisecond,
 			note: fmt.Sprintf("%d/s for %s over %d clients, latency from the scheduled start; %.2f writes per commit",
-				b.cfg.rate, b.cfg.duration, nc, float64(st1.Writes-st0.Writes)/float64(max(1, st1.Commits-st0.Commits)))},
+				b.cfg.rate, b.cfg.duration, nc, float64(w1-w0)/float64(max(1, c1-c0)))},
 		{name: "paced: each call", ops: len(calls), errs: errs, elapsed: elapsed, lat: calls, slo: sloMutating,
 			note: "the same writes, latency from the call's own start"},
 	}
@@ -632,29 +610,18 @@ func (b *bench) list(ctx context.Context) ([]row, error) {
 	}, nil
 }
 
-// heapInUse returns the heap's in-use spans after a GC, the figure the
-// brief asks for (it includes the free space inside those spans).
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse
-}
-
-// heapAlloc returns the bytes of live heap objects after a GC.
-func heapAlloc() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
-
-func (b *bench) memory() row {
-	h, live := heapInUse(), heapAlloc()
+func (b *bench) memory() (row, error) {
+	h, live, err := b.server.heap()
+	if err != nil {
+		return row{name: "memory"}, err
+	}
 	per := (float64(h) - float64(b.heap0)) / float64(b.created)
-	return row{name: "memory", note: fmt.Sprintf("heap in use %.1f MB with %d pods (%.1f MB before): %.0f B per pod; live heap %.0f B per pod (server and client share the process)",
-		float64(h)/1e6, b.created, float64(b.heap0)/1e6, per, (float64(live)-float64(b.alloc0))/float64(b.created))}
+	whose := "the server's process"
+	if !b.cfg.serverProcess {
+		whose = "server and clients share the process"
+	}
+	return row{name: "memory", note: fmt.Sprintf("heap in use %.1f MB with %d pods (%.1f MB before): %.0f B per pod; live heap %.0f B per pod (%s)",
+		float64(h)/1e6, b.created, float64(b.heap0)/1e6, per, (float64(live)-float64(b.alloc0))/float64(b.created), whose)}, nil
 }
 
 const sentAnnotation = "apibench/sent"

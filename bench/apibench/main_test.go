@@ -2,10 +2,25 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 )
+
+// TestMain lets the test binary be the server process of -server-process,
+// as the apibench binary is.
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(childEnv); spec != "" {
+		if err := runChild(spec, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "server process:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 func smallConfig(t testing.TB) config {
 	t.Helper()
@@ -17,17 +32,18 @@ func smallConfig(t testing.TB) config {
 	}
 }
 
-// TestWorkloads runs every workload small, over HTTPS and plain HTTP, and
-// checks the operation counts in the report.
+// TestWorkloads runs every workload small, over HTTPS and plain HTTP, with
+// the server in process and in a process of its own, and checks the
+// operation counts in the report.
 func TestWorkloads(t *testing.T) {
-	for _, plain := range []bool{false, true} {
-		name := "https"
-		if plain {
-			name = "http"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		plain, serverProcess bool
+	}{{"https", false, false}, {"http", true, false}, {"https-server-process", false, true}, {"http-server-process", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
 			c := smallConfig(t)
-			c.plainHTTP = plain
+			c.plainHTTP, c.serverProcess = tc.plain, tc.serverProcess
+			c.memprofile = t.TempDir() + "/heap.pprof"
 			var out strings.Builder
 			if err := run(context.Background(), c, &out); err != nil {
 				t.Fatalf("run: %v\n%s", err, out.String())
@@ -51,6 +67,16 @@ func TestWorkloads(t *testing.T) {
 			}
 			if !strings.Contains(out.String(), "B per pod") {
 				t.Errorf("no memory figure in:\n%s", out.String())
+			}
+			where := "in this process with its clients"
+			if tc.serverProcess {
+				where = "in a process of its own"
+			}
+			if !strings.Contains(out.String(), where) {
+				t.Errorf("report does not say the server ran %s:\n%s", where, out.String())
+			}
+			if fi, err := os.Stat(c.memprofile); err != nil || fi.Size() == 0 {
+				t.Errorf("heap profile: %v", err)
 			}
 		})
 	}
