@@ -52,6 +52,19 @@
 // Reads and watches are served from apiserver/storage: one store watch
 // feeds an in-memory copy of every resource and a window of recent events,
 // so lists need no store read and a thousand watchers share one event log.
+// Objects are kept there as JSON ready to send, with the labels and fields
+// selectors look at; see that package for the figures.
+//
+// # Compaction
+//
+// Every Config.CompactionInterval (default five minutes, as
+// kube-apiserver's --etcd-compaction-interval) the server compacts the
+// store's history up to the revision it had one interval before: recent
+// continue tokens and resourceVersions stay valid, older ones get 410
+// Gone, and the store does not keep every version ever written. Servers
+// sharing a store take turns through a compare-and-swap on one key, so the
+// store is compacted once per interval whatever their number. Set a
+// negative interval when something else compacts the store.
 //
 // # Caveats
 //

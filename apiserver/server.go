@@ -35,9 +35,12 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultMaxRequestBytes    = 3 << 20
-	DefaultMaxInFlight        = 400
-	DefaultMaxMutatingInFligh = 200
+	DefaultMaxRequestBytes     = 3 << 20
+	DefaultMaxInFlight         = 400
+	DefaultMaxMutatingInFlight = 200
+	// DefaultCompactionInterval is how often the store's history is
+	// compacted, as kube-apiserver's --etcd-compaction-interval.
+	DefaultCompactionInterval = 5 * time.Minute
 )
 
 // Version is what /version reports.
@@ -104,6 +107,10 @@ type Config struct {
 	MetricsGatherer prometheus.Gatherer
 	// AuditLog, if set, receives one JSON audit event per request.
 	AuditLog io.Writer
+	// CompactionInterval is how often the server compacts the store's
+	// history (see Server.Start); default DefaultCompactionInterval,
+	// negative never (when something else compacts the store).
+	CompactionInterval time.Duration
 	// Logger receives diagnostics. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -206,10 +213,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxInFlight = DefaultMaxInFlight
 	}
 	if cfg.MaxMutatingInFlight <= 0 {
-		cfg.MaxMutatingInFlight = DefaultMaxMutatingInFligh
+		cfg.MaxMutatingInFlight = DefaultMaxMutatingInFlight
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.CompactionInterval == 0 {
+		cfg.CompactionInterval = DefaultCompactionInterval
 	}
 	var m *metrics
 	if cfg.Metrics != nil {
@@ -386,7 +396,13 @@ func (s *Server) sortedResources() []*resource {
 }
 
 // Start runs the watch cache and the bootstrap in the background and
-// returns once the server can answer requests, or with an error.
+// returns once the server can answer requests, or with an error. Until ctx
+// ends it also compacts the store's history every CompactionInterval, up to
+// the revision of the previous interval, as kube-apiserver does: one
+// interval of history stays readable (continue tokens, watches resuming
+// from a recent resourceVersion), older revisions answer 410 Gone, and the
+// store stops growing with every write ever made. Several servers on one
+// store take turns, so it is compacted once per interval.
 func (s *Server) Start(ctx context.Context) error {
 	go func() {
 		if err := s.cacher.Run(ctx); err != nil {
@@ -406,6 +422,9 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	if err := s.runCRDs(ctx); err != nil {
 		return fmt.Errorf("custom resources: %w", err)
+	}
+	if s.cfg.CompactionInterval > 0 {
+		go newCompactor(s.cfg.Store, s.log).run(ctx, s.cfg.CompactionInterval)
 	}
 	s.readyOnce.Do(func() { close(s.ready) })
 	return nil
