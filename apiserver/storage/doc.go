@@ -106,7 +106,7 @@
 // runtimes contend for the CPUs, so the in-process figures above are the
 // better ones here, not an artefact of sharing the process. Fifteen runs
 // with the default 20 s paced run (go run ./bench/apibench -workloads
-// create,update,paced) gave 14.8 to 33.6 ms, median 23.4; two were over
+// create,update,paced) gave 14.8 to 33.6 ms, median 22.6; two were over
 // 25 ms (26.9 and 33.6), both in a stretch when the machine was slower for
 // everything (p50 2.2 and 2.6 ms instead of 1.7).
 //
