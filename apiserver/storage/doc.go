@@ -85,7 +85,7 @@
 //
 // The paced row counts each write's latency from its scheduled start, so
 // a server that falls behind the 1,000/s schedule pays for every write it
-// delays (no coordinated omission). Over 12 runs with the cache as
+// delays (no coordinated omission). Over 14 runs of 10 s with the cache as
 // described here its p99 was 11 to 21 ms (median 15). Over 12 runs of the
 // cache that kept every current object decoded it was 23 to 39 ms (median
 // 26), and over 14 runs with Attrs held in maps rather than AttrSets, 12
