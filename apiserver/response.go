@@ -69,7 +69,11 @@ func writeJSON(w http.ResponseWriter, r *http.Request, code int, v any) {
 // writeEntry writes one object (or its Table row).
 func writeEntry(w http.ResponseWriter, r *http.Request, code int, res *resource, e *storage.Entry) error {
 	if wantsTable(r) {
-		t, err := tableFor(r, res, []*storage.Entry{e}, &meta.ListMeta{ResourceVersion: strconv.FormatInt(e.ModRevision, 10)})
+		lm := &meta.ListMeta{}
+		if e.ModRevision > 0 { // 0: a dry run, which has no resourceVersion
+			lm.ResourceVersion = strconv.FormatInt(e.ModRevision, 10)
+		}
+		t, err := tableFor(r, res, []*storage.Entry{e}, lm)
 		if err != nil {
 			return err
 		}
