@@ -460,9 +460,11 @@ func TestSelectorsOnJSONOnlyObjects(t *testing.T) {
 	if fmt.Sprint(names) != "[p0 p6]" { // i%3 == 0 and i%2 == 0
 		t.Fatalf("selected %v, want [p0 p6]", names)
 	}
-	// A watch from the current state with a field selector, then a change
-	// that moves p3 out of it (a label change) and one into it.
-	req, _ := http.NewRequest("GET", ts.URL+"/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Db&resourceVersion="+last.ResourceVersion, nil)
+	// A watch with a label selector from the last patch on, then a change
+	// that moves p3 out of it (a label change) and one that moves p1 in.
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+	req, _ := http.NewRequestWithContext(wctx, "GET", ts.URL+"/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Db&resourceVersion="+last.ResourceVersion, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
