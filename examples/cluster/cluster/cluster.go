@@ -199,14 +199,20 @@ func Start(ctx context.Context, opts *Options) (_ *Cluster, err error) {
 		return nil, fmt.Errorf("%w: listen: %w", ErrInvalidOptions, err)
 	}
 
-	// Everything below runs under cctx; on a failed start it is cancelled
-	// and the cleanups run in reverse order.
+	// The components run under cctx, the API server under sctx. On
+	// shutdown (or a failed start) the components stop first, while the
+	// server still answers them (leader election releases its leases, the
+	// kubelet reports its pods), then the server, then the cleanups run in
+	// reverse order. sctx does not end with ctx: only stopAll ends it.
 	cctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
+	sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg, swg sync.WaitGroup
 	var cleanups []func()
 	stopAll := func() {
 		cancel()
 		waitGroup(&wg, 15*time.Second, log)
+		scancel()
+		waitGroup(&swg, 15*time.Second, log)
 		for i := len(cleanups) - 1; i >= 0; i-- {
 			cleanups[i]()
 		}
@@ -236,7 +242,7 @@ func Start(ctx context.Context, opts *Options) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := srv.Start(cctx); err != nil {
+	if err := srv.Start(sctx); err != nil {
 		return nil, fmt.Errorf("start API server: %w", err)
 	}
 	ln, err := net.Listen("tcp", o.Listen)
@@ -253,10 +259,10 @@ func Start(ctx context.Context, opts *Options) (_ *Cluster, err error) {
 
 	c := &Cluster{url: url, kubeconfig: o.Kubeconfig, done: make(chan struct{}), sec: sec, opts: o, log: log}
 	serveErr := make(chan error, 1)
-	wg.Add(1)
+	swg.Add(1)
 	go func() {
-		defer wg.Done()
-		serveErr <- srv.Serve(cctx, ln, sec.TLS)
+		defer swg.Done()
+		serveErr <- srv.Serve(sctx, ln, sec.TLS)
 	}()
 
 	// The other components talk to the API server like any client, each
@@ -348,7 +354,7 @@ func Start(ctx context.Context, opts *Options) (_ *Cluster, err error) {
 		var serr error
 		select {
 		case serr = <-serveErr:
-			if errors.Is(serr, net.ErrClosed) || cctx.Err() != nil {
+			if errors.Is(serr, net.ErrClosed) || sctx.Err() != nil {
 				serr = nil
 			}
 		case <-cctx.Done():

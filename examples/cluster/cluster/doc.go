@@ -6,10 +6,15 @@
 //
 // The command examples/cluster is a thin flag parser over Run; tests start
 // the same cluster in process with Start and stop it by cancelling the
-// context. Wait returns once every component has stopped, the proxy's rules
-// are removed and the store is closed, so a second Start on the same data
-// directory can follow: the objects are still there and the kubelet adopts
-// the containers that kept running in a containerd given by socket.
+// context. The components stop first and the API server last, so that
+// they can still reach it on the way out (the controller manager releases
+// its leader lease, and a restarted one takes over at once; stopping took
+// 10 s, the lease release's deadline, when the server stopped with them
+// and 1.1 s since). Wait returns once every component has stopped, the
+// proxy's rules are removed and the store is closed, so a second Start on
+// the same data directory can follow: the objects are still there and the
+// kubelet adopts the containers that kept running in a containerd given by
+// socket.
 //
 // # The node's network namespace
 //

@@ -26,6 +26,8 @@ import (
 	"github.com/longshore/longshore/internal/containerdproc"
 	"github.com/longshore/longshore/internal/testenv"
 	"github.com/longshore/longshore/proxy/proxytest"
+	"github.com/longshore/longshore/store"
+	"github.com/longshore/longshore/store/bolt"
 )
 
 const webManifest = `apiVersion: apps/v1
@@ -185,6 +187,11 @@ func TestEndToEnd(t *testing.T) {
 
 	s = time.Now()
 	e.stopCluster()
+	// The controller manager released its leader lease on the way out:
+	// the API server outlives the components at shutdown.
+	if holder := e.leaseHolder("longshore-controller-manager"); holder != "" {
+		t.Errorf("lease kube-system/longshore-controller-manager still held by %q after shutdown", holder)
+	}
 	e.startCluster()
 	e.waitFor("deployment and service after restart", 30*time.Second, func() bool {
 		_, err1 := e.kubectlErr(nil, "get", "deployment/web")
@@ -332,6 +339,30 @@ func (e *e2e) startCluster() {
 	}
 	e.c, e.stop = c, cancel
 	e.t.Cleanup(e.stopCluster)
+}
+
+// leaseHolder reads the holder of the lease kube-system/name from the
+// store of a stopped cluster ("" when nobody holds it).
+func (e *e2e) leaseHolder(name string) string {
+	e.t.Helper()
+	db, err := bolt.Open(filepath.Join(e.opts.DataDir, "state.db"), nil)
+	if err != nil {
+		e.t.Fatalf("open the stopped cluster's store: %v", err)
+	}
+	defer db.Close()
+	kv, err := db.Get(context.Background(), "/registry/coordination.k8s.io/leases/kube-system/"+name, store.GetOptions{})
+	if err != nil {
+		e.t.Fatalf("lease %s: %v", name, err)
+	}
+	var l struct {
+		Spec struct {
+			HolderIdentity string `json:"holderIdentity"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(kv.Value, &l); err != nil {
+		e.t.Fatalf("lease %s: %v", name, err)
+	}
+	return l.Spec.HolderIdentity
 }
 
 // stopCluster stops the cluster and waits (bounded) until it has.
