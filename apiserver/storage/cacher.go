@@ -114,6 +114,9 @@ type Entry struct {
 	r     *Resource   // decodes the JSON of an entry kept as JSON only
 	attrs Attrs       // of an entry kept as JSON only
 	lazy  atomic.Pointer[decodedObject]
+	// For a decoded entry: its JSON-only copy, made by the cache before it
+	// takes its lock (see Cacher.apply), for when the entry gets old.
+	twin atomic.Pointer[Entry]
 }
 
 type decodedObject struct{ obj meta.Object }
@@ -382,6 +385,11 @@ func (c *Cacher) apply(ev store.Event) {
 		default:
 			// On an error, applyLocked decodes again and reports it.
 			decoded, _ = r.decode(&ev.KV, ev.KV.ModRevision)
+		}
+		if decoded != nil && decoded.obj != nil {
+			// The copy the entry becomes once its event is old: its
+			// Attrs are computed here rather than under the lock.
+			decoded.twin.CompareAndSwap(nil, r.leanCopy(decoded))
 		}
 	}
 	c.mu.Lock()
@@ -696,7 +704,12 @@ func (r *Resource) deleted(prev *Entry, rev int64) (*Entry, error) {
 			return nil, err
 		}
 	}
-	return &Entry{Key: prev.Key, obj: obj, JSON: raw, ModRevision: rev, r: r}, nil
+	de := &Entry{Key: prev.Key, obj: obj, JSON: raw, ModRevision: rev, r: r}
+	if t := prev.twin.Load(); t != nil {
+		// The same object, so the same Attrs.
+		de.twin.Store(&Entry{Key: prev.Key, JSON: raw, ModRevision: rev, r: r, attrs: t.attrs})
+	}
+	return de, nil
 }
 
 // undecodeLocked returns ev with its entries kept as JSON only (see
@@ -723,12 +736,22 @@ func (r *Resource) undecodeLocked(ev *Event) *Event {
 	return &out
 }
 
-// lean returns a copy of e kept as JSON only, with its object's Attrs, or
-// e itself if it already is.
+// lean returns e kept as JSON only: e itself if it already is, else the
+// copy made beforehand (shared by every event that refers to e), else a
+// new one.
 func (r *Resource) lean(e *Entry) *Entry {
 	if e.obj == nil {
 		return e
 	}
+	if t := e.twin.Load(); t != nil {
+		return t
+	}
+	return r.leanCopy(e)
+}
+
+// leanCopy returns a copy of the decoded entry e kept as JSON only, with
+// its object's Attrs.
+func (r *Resource) leanCopy(e *Entry) *Entry {
 	return &Entry{Key: e.Key, JSON: e.JSON, ModRevision: e.ModRevision, r: r, attrs: r.attrsOf(e.obj)}
 }
 

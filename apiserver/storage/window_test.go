@@ -55,9 +55,17 @@ func TestOldEventsKeepJSONOnly(t *testing.T) {
 		f.c.mu.RUnlock()
 		t.Fatalf("%d events in the window, want %d", r.n, len(writes)+1)
 	}
+	byRev := map[int64]*Entry{} // the entry each event wrote, by revision
 	for i := range r.n {
 		ev := r.ring[(r.head+i)%len(r.ring)]
 		old := i < r.n-DecodedEvents
+		// A version is one entry, whether reached as an event's Object or
+		// as a later event's Prev, decoded or not.
+		if ev.Prev != nil && byRev[ev.Prev.ModRevision] != nil && byRev[ev.Prev.ModRevision] != ev.Prev && old {
+			f.c.mu.RUnlock()
+			t.Fatalf("event %d of %d: Prev at %d is a second copy of that version", i, r.n, ev.Prev.ModRevision)
+		}
+		byRev[ev.Object.ModRevision] = ev.Object
 		if ev.Prev != nil && (ev.Prev.obj == nil) != old {
 			f.c.mu.RUnlock()
 			t.Fatalf("event %d of %d: Prev decoded = %v", i, r.n, ev.Prev.obj != nil)

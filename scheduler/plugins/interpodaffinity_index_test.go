@@ -94,12 +94,7 @@ func compareIPA(t *testing.T, name string, c *spreadCluster, fast, slow *framewo
 	}
 	filter := func(fs, ss *framework.CycleState, what string) {
 		t.Helper()
-		for _, ni := range nodes {
-			f, s := fast.RunFilterPlugins(ctx, fs, pod, ni), slow.RunFilterPlugins(ctx, ss, pod, ni)
-			if statusString(f) != statusString(s) {
-				t.Errorf("%s: %s: Filter(%s) = %s, reference %s", name, what, ni.NodeName(), statusString(f), statusString(s))
-			}
-		}
+		filterBoth(t, name+": "+what, nodes, fast, slow, fs, ss, pod)
 	}
 	filter(fs, ss, "after PreFilter")
 	fc, sc := fs.Clone(), ss.Clone()

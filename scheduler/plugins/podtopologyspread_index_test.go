@@ -210,6 +210,19 @@ func preFilterBoth(t *testing.T, name string, c *spreadCluster, fast, slow *fram
 	return nodes, fs, ss, fst
 }
 
+// filterBoth runs Filter on every node with the snapshot's counts (fast,
+// state fs) and without (slow, state ss) and compares the statuses.
+func filterBoth(t *testing.T, what string, nodes []*framework.NodeInfo, fast, slow *framework.Framework, fs, ss *framework.CycleState, pod *core.Pod) {
+	t.Helper()
+	ctx := context.Background()
+	for _, ni := range nodes {
+		f, s := fast.RunFilterPlugins(ctx, fs, pod, ni), slow.RunFilterPlugins(ctx, ss, pod, ni)
+		if statusString(f) != statusString(s) {
+			t.Errorf("%s: Filter(%s) = %s, reference %s", what, ni.NodeName(), statusString(f), statusString(s))
+		}
+	}
+}
+
 // compareSpread runs PreFilter, Filter, the AddPod/RemovePod extensions
 // and PreScore/Score with the snapshot's counts (fast) and without
 // (slow), and compares the results.
@@ -224,12 +237,7 @@ func compareSpread(t *testing.T, name string, c *spreadCluster, fast, slow *fram
 	}
 	filter := func(fs, ss *framework.CycleState, what string) {
 		t.Helper()
-		for _, ni := range nodes {
-			f, s := fast.RunFilterPlugins(ctx, fs, pod, ni), slow.RunFilterPlugins(ctx, ss, pod, ni)
-			if statusString(f) != statusString(s) {
-				t.Errorf("%s: %s: Filter(%s) = %s, reference %s", name, what, ni.NodeName(), statusString(f), statusString(s))
-			}
-		}
+		filterBoth(t, name+": "+what, nodes, fast, slow, fs, ss, pod)
 	}
 	if fst.IsSuccess() {
 		filter(fs, ss, "after PreFilter")
